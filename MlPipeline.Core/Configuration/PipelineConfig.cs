@@ -2,8 +2,9 @@ namespace MlPipeline.Core.Configuration;
 
 /// <summary>
 /// The whole of <c>config/kafka_config.yaml</c>: one property per top-level section, one options class per section.
-/// To add a section, add its options class and a property here; the loader, the unknown-key check and the
-/// DI registration pick it up by its snake_case name (e.g. <c>SchemaRegistry</c> ↔ <c>schema_registry:</c>).
+/// To add a section, add its options class and a property here (the loader and the unknown-key check find it by
+/// its snake_case name, e.g. <c>SchemaRegistry</c> ↔ <c>schema_registry:</c>), its rules to
+/// <see cref="PipelineConfigValidator"/>, and one line to <see cref="ConfigurationServiceCollectionExtensions"/>.
 /// </summary>
 /// <remarks>A section written as an empty key (<c>monitoring:</c>) deserializes to null; the setters turn that back
 /// into the section's defaults so no consumer ever sees a null section.</remarks>
