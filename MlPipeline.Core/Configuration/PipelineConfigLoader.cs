@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
@@ -15,7 +16,7 @@ namespace MlPipeline.Core.Configuration;
 /// values bind (first conversion error, with its key) → environment overrides → <see cref="PipelineConfigValidator"/>.
 /// Each step needs the previous one to have succeeded, so errors come from one step at a time.
 /// </remarks>
-public static class PipelineConfigLoader
+public static partial class PipelineConfigLoader
 {
     /// <summary>Overrides <c>kafka.bootstrap_servers</c> (e.g. set by docker-compose or CI).</summary>
     public const string BootstrapServersVariable = "KAFKA_BOOTSTRAP_SERVERS";
@@ -68,13 +69,23 @@ public static class PipelineConfigLoader
     private static YamlMappingNode? Parse(string text, ConfigurationErrorList errors)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
-            errors.General($"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {InnermostMessage(e)}");
+            errors.General($"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {WithoutPosition(InnermostMessage(e))}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (without a position) when the file ends inside an unclosed flow
+            // collection; the last event it produced is the best position we have.
+            var where = parser.Current?.End ?? Mark.Empty;
+            errors.General(
+                $"invalid YAML at line {where.Line}, column {where.Column}: an unclosed [ ], {{ }} or quote near here runs to the end of the file");
             return null;
         }
 
@@ -115,7 +126,7 @@ public static class PipelineConfigLoader
             }
             else
             {
-                errors.General($"cannot read line {e.Start.Line}, column {e.Start.Column}: {InnermostMessage(e)}");
+                errors.General($"cannot read line {e.Start.Line}, column {e.Start.Column}: {WithoutPosition(InnermostMessage(e))}");
             }
 
             return null;
@@ -179,6 +190,12 @@ public static class PipelineConfigLoader
 
     private static string? Variable(IReadOnlyDictionary<string, string?> environment, string name) =>
         environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    // YamlDotNet prefixes messages with "(Line: 1, Col: 2, Idx: 3) - (Line: ...): "; we give the position ourselves.
+    private static string WithoutPosition(string message) => PositionPrefix().Replace(message, "");
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex PositionPrefix();
 
     private static string InnermostMessage(Exception error)
     {
