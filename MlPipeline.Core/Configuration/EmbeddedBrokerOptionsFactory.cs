@@ -1,0 +1,26 @@
+using MlPipeline.Broker;
+
+namespace MlPipeline.Core.Configuration;
+
+/// <summary>Maps the <c>broker:</c> section (plus the producer's request size) onto <see cref="BrokerOptions"/>
+/// for the embedded broker.</summary>
+public static class EmbeddedBrokerOptionsFactory
+{
+    public static BrokerOptions Create(PipelineConfig config)
+    {
+        var broker = config.Broker;
+        var defaults = new BrokerOptions();
+        return new BrokerOptions
+        {
+            Host = broker.Host,
+            Port = broker.Port,
+            DataDirectory = broker.DataDir,
+            DefaultPartitions = broker.Partitions,
+            DefaultRetentionMs = broker.RetentionMs,
+            FlushPolicy = broker.Flush,
+            // The broker must accept the largest batch our producer may send (Kafka pairs message.max.bytes on
+            // the broker with max.request.size on the producer).
+            MaxMessageBytes = Math.Max(defaults.MaxMessageBytes, config.Producer.MaxRequestSize),
+        };
+    }
+}

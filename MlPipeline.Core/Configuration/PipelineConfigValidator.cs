@@ -1,0 +1,267 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Confluent.Kafka;
+
+namespace MlPipeline.Core.Configuration;
+
+/// <summary>
+/// Rules a bound <see cref="PipelineConfig"/> must satisfy before any client is built. Ranges follow what
+/// librdkafka itself accepts (so a bad value fails here with its key, not later inside a client constructor with
+/// a librdkafka property name), plus the pipeline's own rules (idempotent acks=all, valid and distinct topics).
+/// </summary>
+public sealed partial class PipelineConfigValidator
+{
+    // librdkafka's own limits (CONFIGURATION.md) for the properties each key maps to.
+    private const int MaxTimeoutMs = 900_000;
+    private const int MaxSessionTimeoutMs = 3_600_000;
+    private const int MaxPollIntervalSeconds = 86_400;
+    private const int LibrdkafkaMessageMaxBytes = 1_000_000; // consumer default; fetch.max.bytes may not be lower
+    private const int MaxFetchBytes = int.MaxValue - 512; // receive.message.max.bytes must fit fetch.max.bytes + 512
+    private const int MaxKafkaTopicNameLength = 249;
+
+    /// <summary>Every rule violation of <paramref name="config"/> as one line each; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(PipelineConfig config, string source)
+    {
+        var errors = new ConfigurationErrorList(source);
+        Validate(config, errors);
+        return errors.Errors;
+    }
+
+    internal void Validate(PipelineConfig config, ConfigurationErrorList errors)
+    {
+        ValidateKafka(config.Kafka, errors);
+        ValidateTopics(config.Topics, errors);
+        ValidateProducer(config.Producer, errors);
+        ValidateConsumer(config.Consumer, config.Performance, errors);
+        ValidateSchemaRegistry(config.SchemaRegistry, errors);
+        ValidateMonitoring(config.Monitoring, errors);
+        ValidateErrorHandling(config.ErrorHandling, errors);
+        ValidatePerformance(config.Performance, errors);
+        ValidateBroker(config.Broker, errors);
+        InRange(errors, "http.port", config.Http.Port, 0, 65_535);
+    }
+
+    private static void ValidateKafka(KafkaOptions kafka, ConfigurationErrorList errors)
+    {
+        if (string.IsNullOrWhiteSpace(kafka.BootstrapServers))
+        {
+            errors.InvalidValue("kafka.bootstrap_servers", kafka.BootstrapServers,
+                "is empty; expected host:port[,host:port...]");
+        }
+        else if (kafka.BootstrapServers.Split(',').Any(server => !IsHostAndPort(server.Trim())))
+        {
+            errors.InvalidValue("kafka.bootstrap_servers", kafka.BootstrapServers,
+                "is not a comma-separated list of host:port with ports 1-65535");
+        }
+
+        if (kafka.SecurityProtocol is SecurityProtocol.SaslPlaintext or SecurityProtocol.SaslSsl)
+        {
+            var protocol = ConfigEnumSpellings.Spell(kafka.SecurityProtocol);
+            if (kafka.SaslMechanism is null)
+            {
+                errors.InvalidValue("kafka.sasl_mechanism", null,
+                    $"is required with security_protocol {protocol}; allowed: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
+            }
+
+            if (string.IsNullOrEmpty(kafka.SaslUsername))
+            {
+                errors.InvalidValue("kafka.sasl_username", kafka.SaslUsername,
+                    $"is required with security_protocol {protocol}");
+            }
+
+            if (string.IsNullOrEmpty(kafka.SaslPassword))
+            {
+                errors.InvalidSecret("kafka.sasl_password", $"is required with security_protocol {protocol}");
+            }
+        }
+
+        FileExists(errors, "kafka.ssl_cafile", kafka.SslCaFile);
+        FileExists(errors, "kafka.ssl_certfile", kafka.SslCertFile);
+        FileExists(errors, "kafka.ssl_keyfile", kafka.SslKeyFile);
+        if (!string.IsNullOrEmpty(kafka.SslCertFile) && string.IsNullOrEmpty(kafka.SslKeyFile))
+        {
+            errors.InvalidValue("kafka.ssl_keyfile", kafka.SslKeyFile,
+                "is required when kafka.ssl_certfile is set (a client certificate needs its private key)");
+        }
+    }
+
+    private static void ValidateTopics(TopicsOptions topics, ConfigurationErrorList errors)
+    {
+        var firstKeyByName = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var topic in topics.All)
+        {
+            if (!IsValidTopicName(topic.Name))
+            {
+                errors.InvalidValue(topic.KeyPath, topic.Name,
+                    "is not a valid Kafka topic name: 1-249 characters of A-Z a-z 0-9 . _ - (and not '.' or '..')");
+            }
+            else if (!firstKeyByName.TryAdd(topic.Name, topic.KeyPath))
+            {
+                errors.InvalidValue(topic.KeyPath, topic.Name,
+                    $"is already used by {firstKeyByName[topic.Name]}; every topic must have its own name");
+            }
+        }
+    }
+
+    private static void ValidateProducer(ProducerOptions producer, ConfigurationErrorList errors)
+    {
+        InRange(errors, "producer.retries", producer.Retries, 0, int.MaxValue);
+        InRange(errors, "producer.batch_size", producer.BatchSize, 1, int.MaxValue);
+        InRange(errors, "producer.linger_ms", producer.LingerMs, 0, MaxTimeoutMs);
+        InRange(errors, "producer.buffer_memory", producer.BufferMemory, 1024, (long)int.MaxValue * 1024);
+        InRange(errors, "producer.max_request_size", producer.MaxRequestSize, 1_000, 1_000_000_000);
+        InRange(errors, "producer.request_timeout_ms", producer.RequestTimeoutMs, 1, MaxTimeoutMs);
+
+        // See ProducerOptions.EnableIdempotence: acks=all without idempotence can duplicate on retry, and
+        // librdkafka rejects idempotence unless acks=all and retries >= 1.
+        if (producer.Acks == Acks.All && !producer.EnableIdempotence)
+        {
+            errors.InvalidValue("producer.enable_idempotence", false,
+                "is not allowed with producer.acks = all; must be true (retries would otherwise write duplicates)");
+        }
+        else if (producer.Acks != Acks.All && producer.EnableIdempotence)
+        {
+            errors.InvalidValue("producer.acks", producer.Acks,
+                "is not allowed with producer.enable_idempotence = true; must be all");
+        }
+
+        if (producer.EnableIdempotence && producer.Retries == 0)
+        {
+            errors.InvalidValue("producer.retries", producer.Retries,
+                "is not allowed with producer.enable_idempotence = true; must be at least 1");
+        }
+    }
+
+    private static void ValidateConsumer(ConsumerOptions consumer, PerformanceOptions performance, ConfigurationErrorList errors)
+    {
+        if (string.IsNullOrWhiteSpace(consumer.GroupId))
+        {
+            errors.InvalidValue("consumer.group_id", consumer.GroupId, "is empty; a consumer group name is required");
+        }
+
+        InRange(errors, "consumer.auto_commit_interval_ms", consumer.AutoCommitIntervalMs, 1, 86_400_000);
+        var sessionOk = InRange(errors, "consumer.session_timeout_ms", consumer.SessionTimeoutMs, 1, MaxSessionTimeoutMs);
+        var heartbeatOk = InRange(errors, "consumer.heartbeat_interval_ms", consumer.HeartbeatIntervalMs, 1, MaxSessionTimeoutMs);
+        if (sessionOk && heartbeatOk && consumer.HeartbeatIntervalMs >= consumer.SessionTimeoutMs)
+        {
+            errors.InvalidValue("consumer.heartbeat_interval_ms", consumer.HeartbeatIntervalMs,
+                $"must be less than consumer.session_timeout_ms ({consumer.SessionTimeoutMs}); a third of it is usual");
+        }
+
+        // librdkafka: max.poll.interval.ms (our processing timeout) must be >= session.timeout.ms.
+        if (sessionOk && (long)performance.ProcessingTimeoutSeconds * 1000 < consumer.SessionTimeoutMs
+            && performance.ProcessingTimeoutSeconds > 0)
+        {
+            errors.InvalidValue("performance.processing_timeout_seconds", performance.ProcessingTimeoutSeconds,
+                $"must be at least consumer.session_timeout_ms ({consumer.SessionTimeoutMs} ms)");
+        }
+
+        InRange(errors, "consumer.max_poll_records", consumer.MaxPollRecords, 1, 1_000_000);
+        InRange(errors, "consumer.fetch_max_wait_ms", consumer.FetchMaxWaitMs, 0, 300_000);
+        var minOk = InRange(errors, "consumer.fetch_min_bytes", consumer.FetchMinBytes, 1, 100_000_000);
+        var maxOk = InRange(errors, "consumer.fetch_max_bytes", consumer.FetchMaxBytes, LibrdkafkaMessageMaxBytes, MaxFetchBytes);
+        if (minOk && maxOk && consumer.FetchMinBytes > consumer.FetchMaxBytes)
+        {
+            errors.InvalidValue("consumer.fetch_min_bytes", consumer.FetchMinBytes,
+                $"must not exceed consumer.fetch_max_bytes ({consumer.FetchMaxBytes})");
+        }
+    }
+
+    private static void ValidateSchemaRegistry(SchemaRegistryOptions registry, ConfigurationErrorList errors)
+    {
+        var isHttpUrl = Uri.TryCreate(registry.Url, UriKind.Absolute, out var url)
+            && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps);
+        if (!isHttpUrl && (registry.Enabled || !string.IsNullOrEmpty(registry.Url)))
+        {
+            errors.InvalidValue("schema_registry.url", registry.Url, "is not an absolute http:// or https:// URL");
+        }
+    }
+
+    private static void ValidateMonitoring(MonitoringOptions monitoring, ConfigurationErrorList errors)
+    {
+        InRange(errors, "monitoring.metrics_interval_seconds", monitoring.MetricsIntervalSeconds, 1, 86_400);
+        InRange(errors, "monitoring.health_check_interval_seconds", monitoring.HealthCheckIntervalSeconds, 1, 86_400);
+    }
+
+    private static void ValidateErrorHandling(ErrorHandlingOptions errorHandling, ConfigurationErrorList errors)
+    {
+        InRange(errors, "error_handling.max_retries", errorHandling.MaxRetries, 0, 100);
+        InRange(errors, "error_handling.retry_delay_seconds", errorHandling.RetryDelaySeconds, 0, 3_600);
+        // dead_letter_topic is checked with the other topic names (TopicsOptions.All).
+    }
+
+    private static void ValidatePerformance(PerformanceOptions performance, ConfigurationErrorList errors)
+    {
+        InRange(errors, "performance.producer_threads", performance.ProducerThreads, 1, 1_024);
+        InRange(errors, "performance.consumer_threads", performance.ConsumerThreads, 1, 1_024);
+        InRange(errors, "performance.batch_processing_size", performance.BatchProcessingSize, 1, 10_000_000);
+        InRange(errors, "performance.processing_timeout_seconds", performance.ProcessingTimeoutSeconds, 1, MaxPollIntervalSeconds);
+    }
+
+    private static void ValidateBroker(BrokerSectionOptions broker, ConfigurationErrorList errors)
+    {
+        InRange(errors, "broker.port", broker.Port, 0, 65_535);
+        if (string.IsNullOrWhiteSpace(broker.Host))
+        {
+            errors.InvalidValue("broker.host", broker.Host, "is empty; expected an IP address or host name to listen on");
+        }
+
+        if (string.IsNullOrWhiteSpace(broker.DataDir))
+        {
+            errors.InvalidValue("broker.data_dir", broker.DataDir, "is empty; expected a directory path");
+        }
+
+        InRange(errors, "broker.partitions", broker.Partitions, 1, 10_000);
+        if (InRange(errors, "broker.replication_factor", broker.ReplicationFactor, 1, short.MaxValue)
+            && broker.Mode == BrokerMode.Embedded && broker.ReplicationFactor != 1)
+        {
+            errors.InvalidValue("broker.replication_factor", broker.ReplicationFactor,
+                "is not allowed with broker.mode = embedded; the embedded broker is a single node, so it must be 1");
+        }
+
+        if (broker.RetentionMs != -1 && broker.RetentionMs <= 0)
+        {
+            errors.InvalidValue("broker.retention_ms", broker.RetentionMs, "must be a positive number of milliseconds, or -1 to keep data forever");
+        }
+
+        // Also socket.connection.setup.timeout.ms (>= 1000) and the admin socket.timeout.ms (<= 300000).
+        InRange(errors, "broker.startup_timeout_seconds", broker.StartupTimeoutSeconds, 1, 300);
+    }
+
+    private static bool InRange(ConfigurationErrorList errors, string keyPath, long value, long min, long max)
+    {
+        if (value >= min && value <= max)
+        {
+            return true;
+        }
+
+        var allowed = max is int.MaxValue or long.MaxValue or short.MaxValue
+            ? $"must be at least {min}"
+            : $"must be between {min} and {max}";
+        errors.InvalidValue(keyPath, value, allowed);
+        return false;
+    }
+
+    private static void FileExists(ConfigurationErrorList errors, string keyPath, string? path)
+    {
+        if (!string.IsNullOrEmpty(path) && !File.Exists(path))
+        {
+            errors.InvalidValue(keyPath, path, $"does not exist (looked for {Path.GetFullPath(path)}); expected a readable PEM file");
+        }
+    }
+
+    private static bool IsHostAndPort(string server)
+    {
+        var colon = server.LastIndexOf(':');
+        return colon > 0
+            && int.TryParse(server.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            && port is >= 1 and <= 65_535;
+    }
+
+    private static bool IsValidTopicName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= MaxKafkaTopicNameLength && name is not ("." or "..")
+        && TopicNamePattern().IsMatch(name);
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex TopicNamePattern();
+}
