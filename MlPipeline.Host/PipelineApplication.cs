@@ -1,0 +1,76 @@
+using Confluent.Kafka;
+using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Host.Apis;
+using MlPipeline.Host.Hosting;
+
+namespace MlPipeline.Host;
+
+/// <summary>What a host is built from: the configuration file, the environment that overrides it, and command-line args.</summary>
+/// <param name="ConfigPath">Path of <c>kafka_config.yaml</c>.</param>
+/// <param name="Environment">Variables that override the file (KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL, PORT).</param>
+/// <param name="Args">ASP.NET Core command-line args (e.g. <c>--urls</c>).</param>
+public sealed record PipelineHostSettings(string ConfigPath, IReadOnlyDictionary<string, string?> Environment, string[] Args);
+
+/// <summary>Builds the whole service: one Generic Host with the pipeline's hosted services and the HTTP API.</summary>
+public static class PipelineApplication
+{
+    /// <summary>Environment variable naming the configuration file, when <c>--config</c> is not given.</summary>
+    public const string ConfigPathVariable = "MLPIPELINE_CONFIG";
+
+    public const string DefaultConfigPath = "config/kafka_config.yaml";
+
+    /// <summary>
+    /// Loads and validates the configuration and builds the host. Throws <see cref="ConfigurationException"/> (one
+    /// line per problem) before anything starts when the configuration is unusable.
+    /// </summary>
+    /// <param name="configureLogging">Replaces or adds log providers (tests send logs to their own output).</param>
+    public static WebApplication Build(PipelineHostSettings settings, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var config = PipelineConfigLoader.Load(settings.ConfigPath, settings.Environment);
+        var endpoint = KafkaEndpoint.Resolve(config);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = settings.Args });
+        // Both are no-ops unless the process really runs under systemd (Type=notify) or the Windows service manager.
+        builder.Host.UseSystemd();
+        builder.Host.UseWindowsService(options => options.ServiceName = "MlPipeline");
+        ConfigureUrls(builder, config.Http);
+        configureLogging?.Invoke(builder.Logging);
+
+        builder.Services.AddSingleton(new ServiceClock(DateTimeOffset.UtcNow));
+        builder.Services.AddPipelineConfiguration(config);
+        builder.Services.AddPipelineMessaging(config, endpoint);
+        builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
+        builder.Services.AddOpenApi();
+
+        var app = builder.Build();
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapTopicsApi();
+        app.MapStatusApi();
+        return app;
+    }
+
+    /// <summary>Where the configuration file is: <c>--config PATH</c>, then MLPIPELINE_CONFIG, then the default.</summary>
+    public static string ResolveConfigPath(string[] args, IReadOnlyDictionary<string, string?> environment)
+    {
+        int index = Array.IndexOf(args, "--config");
+        if (index >= 0 && index + 1 < args.Length)
+            return args[index + 1];
+        if (environment.TryGetValue(ConfigPathVariable, out var fromEnvironment) && !string.IsNullOrWhiteSpace(fromEnvironment))
+            return fromEnvironment;
+        // `dotnet run` from the repository root finds config/ in the working directory; a published service finds
+        // the copy next to its binary.
+        return File.Exists(DefaultConfigPath)
+            ? DefaultConfigPath
+            : Path.Combine(AppContext.BaseDirectory, DefaultConfigPath);
+    }
+
+    private static void ConfigureUrls(WebApplicationBuilder builder, HttpOptions http)
+    {
+        // --urls / ASPNETCORE_URLS win: they are how hosting environments assign addresses.
+        if (!string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+            return;
+        builder.WebHost.UseUrls($"http://{http.Host}:{http.Port}");
+    }
+}
