@@ -17,6 +17,8 @@ public static class BrokerCommandLine
           --help                      Show this text
         """;
 
+    private static readonly HashSet<string> ValueOptions = ["--port", "--host", "--advertised-host", "--data-dir", "--partitions", "--flush"];
+
     public static bool TryParse(IReadOnlyList<string> args, out BrokerOptions options, out string? error)
     {
         options = new BrokerOptions();
@@ -29,9 +31,14 @@ public static class BrokerCommandLine
                 options.AutoCreateTopics = false;
                 continue;
             }
+            if (!ValueOptions.Contains(name))
+            {
+                error = $"unknown option '{name}'";
+                return false;
+            }
             if (i + 1 >= args.Count)
             {
-                error = name.StartsWith("--", StringComparison.Ordinal) ? $"{name} needs a value" : $"unexpected argument '{name}'";
+                error = $"{name} needs a value";
                 return false;
             }
             string value = args[++i];
@@ -55,11 +62,8 @@ public static class BrokerCommandLine
                 case "--flush" when value is "always" or "interval":
                     options.FlushPolicy = value == "always" ? FlushPolicy.Always : FlushPolicy.Interval;
                     break;
-                case "--port" or "--host" or "--advertised-host" or "--data-dir" or "--partitions" or "--flush":
-                    error = $"invalid value '{value}' for {name}";
-                    return false;
                 default:
-                    error = $"unknown option '{name}'";
+                    error = $"invalid value '{value}' for {name}";
                     return false;
             }
         }
