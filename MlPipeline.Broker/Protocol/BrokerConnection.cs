@@ -41,6 +41,9 @@ internal sealed partial class BrokerConnection
         _clientHost = remote?.Address.ToString() ?? "unknown";
     }
 
+    /// <summary>Cuts the connection off at once (shutdown of a connection stuck in a handler).</summary>
+    public void Abort() => _socket.Dispose();
+
     /// <summary>Serves the connection until the peer closes it, it misbehaves, or the broker stops.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
