@@ -18,7 +18,7 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
 
     // Shares the producer's librdkafka handle (no second connection) but sends keys as raw bytes, so a
     // dead-lettered record keeps its original key even when that key is not valid UTF-8.
-    private readonly IProducer<byte[]?, byte[]> rawProducer;
+    private readonly IProducer<byte[]?, byte[]?> rawProducer;
     private readonly KafkaMessageSerializer serializer;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<KafkaProducerManager> logger;
@@ -51,7 +51,7 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
             .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
             .SetErrorHandler((_, error) => KafkaClientLogging.LogError(logger, ClientName, error))
             .Build();
-        rawProducer = new DependentProducerBuilder<byte[]?, byte[]>(producer.Handle).Build();
+        rawProducer = new DependentProducerBuilder<byte[]?, byte[]?>(producer.Handle).Build();
     }
 
     public string ClientName { get; }
@@ -149,10 +149,10 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     /// value and headers untouched.
     /// </summary>
     /// <exception cref="MessageDeliveryException">The record was not delivered.</exception>
-    public async Task<DeliveryResult<byte[]?, byte[]>> SendRawAsync(
+    public async Task<DeliveryResult<byte[]?, byte[]?>> SendRawAsync(
         string topic,
         byte[]? key,
-        byte[] value,
+        byte[]? value,
         Headers headers,
         CancellationToken cancellationToken)
     {
@@ -160,10 +160,10 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         try
         {
             return await rawProducer
-                .ProduceAsync(topic, new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers }, cancellationToken)
+                .ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers }, cancellationToken)
                 .ConfigureAwait(false);
         }
-        catch (ProduceException<byte[]?, byte[]> exception)
+        catch (ProduceException<byte[]?, byte[]?> exception)
         {
             var printableKey = key is null ? null : Encoding.UTF8.GetString(key);
             throw new MessageDeliveryException(topic, printableKey, exception.Error.Code, exception.Error.Reason, exception);
