@@ -30,7 +30,7 @@ public sealed record KafkaMessage
     public required JsonObject Data { get; init; }
 
     [JsonPropertyName("metadata")]
-    public MessageMetadata Metadata { get; init; } = new();
+    public EnvelopeMetadata Metadata { get; init; } = new();
 
     /// <summary>Shortcut for <c>metadata.correlation_id</c>.</summary>
     [JsonIgnore]

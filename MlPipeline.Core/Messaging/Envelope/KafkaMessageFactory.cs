@@ -8,7 +8,7 @@ namespace MlPipeline.Core.Messaging.Envelope;
 /// </summary>
 public sealed class KafkaMessageFactory(TimeProvider timeProvider)
 {
-    public KafkaMessage Create(MessageType type, string source, JsonObject data, MessageMetadata? metadata = null)
+    public KafkaMessage Create(MessageType type, string source, JsonObject data, EnvelopeMetadata? metadata = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         ArgumentNullException.ThrowIfNull(data);
@@ -23,7 +23,7 @@ public sealed class KafkaMessageFactory(TimeProvider timeProvider)
             Source = source,
             Data = data,
             // Copied so that a caller reusing one metadata object for many messages cannot alias them.
-            Metadata = metadata?.Clone() ?? new MessageMetadata(),
+            Metadata = metadata?.Clone() ?? new EnvelopeMetadata(),
         };
     }
 
@@ -31,7 +31,7 @@ public sealed class KafkaMessageFactory(TimeProvider timeProvider)
     public KafkaMessage CreateReply(KafkaMessage request, MessageType type, string source, JsonObject data)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var metadata = new MessageMetadata { CorrelationId = request.MessageId };
+        var metadata = new EnvelopeMetadata { CorrelationId = request.MessageId };
         if (request.Metadata.DatasetId is { } datasetId)
         {
             metadata.DatasetId = datasetId;

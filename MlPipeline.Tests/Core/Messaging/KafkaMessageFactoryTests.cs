@@ -45,7 +45,7 @@ public sealed class KafkaMessageFactoryTests
     public void Create_MetadataGiven_IsCopiedNotShared()
     {
         var factory = new KafkaMessageFactory(new FakeTimeProvider(Now));
-        var metadata = new MessageMetadata { DatasetId = "d-1" };
+        var metadata = new EnvelopeMetadata { DatasetId = "d-1" };
 
         var message = factory.Create(MessageType.RawData, "ingest", new JsonObject { ["row"] = 1 }, metadata);
         metadata.DatasetId = "changed";
@@ -57,7 +57,7 @@ public sealed class KafkaMessageFactoryTests
     public void CreateReply_SetsCorrelationIdToRequestMessageId()
     {
         var factory = new KafkaMessageFactory(new FakeTimeProvider(Now));
-        var request = factory.Create(MessageType.PredictionRequest, "api", [], new MessageMetadata { DatasetId = "d-9" });
+        var request = factory.Create(MessageType.PredictionRequest, "api", [], new EnvelopeMetadata { DatasetId = "d-9" });
 
         var reply = factory.CreateReply(request, MessageType.PredictionResult, "serving", new JsonObject { ["prediction"] = 0.7 });
 

@@ -16,7 +16,7 @@ public sealed class KafkaMessageSerializerTests
         Timestamp = new DateTimeOffset(2026, 3, 4, 5, 6, 7, 890, TimeSpan.Zero),
         Source = "api",
         Data = new JsonObject { ["features"] = new JsonObject { ["age"] = 42, ["city"] = "Oslo" } },
-        Metadata = new MessageMetadata { CorrelationId = "c-1", DatasetId = "d-1", SchemaVersion = "2", ["row_number"] = 17 },
+        Metadata = new EnvelopeMetadata { CorrelationId = "c-1", DatasetId = "d-1", SchemaVersion = "2", ["row_number"] = 17 },
     };
 
     [Test]

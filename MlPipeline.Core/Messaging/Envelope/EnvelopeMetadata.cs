@@ -6,18 +6,18 @@ namespace MlPipeline.Core.Messaging.Envelope;
 /// The open <c>metadata</c> object of an envelope. Stages add their own keys (row numbers, model versions…),
 /// so it stays a dictionary; the keys every stage shares get typed accessors.
 /// </summary>
-public sealed class MessageMetadata : Dictionary<string, JsonNode?>
+public sealed class EnvelopeMetadata : Dictionary<string, JsonNode?>
 {
     public const string CorrelationIdKey = "correlation_id";
     public const string DatasetIdKey = "dataset_id";
     public const string SchemaVersionKey = "schema_version";
 
-    public MessageMetadata()
+    public EnvelopeMetadata()
         : base(StringComparer.Ordinal)
     {
     }
 
-    public MessageMetadata(IEnumerable<KeyValuePair<string, JsonNode?>> entries)
+    public EnvelopeMetadata(IEnumerable<KeyValuePair<string, JsonNode?>> entries)
         : base(entries, StringComparer.Ordinal)
     {
     }
@@ -65,6 +65,6 @@ public sealed class MessageMetadata : Dictionary<string, JsonNode?>
     }
 
     /// <summary>A copy whose entries can be changed without touching this one's.</summary>
-    public MessageMetadata Clone() =>
+    public EnvelopeMetadata Clone() =>
         new(this.Select(pair => KeyValuePair.Create(pair.Key, pair.Value?.DeepClone())));
 }
