@@ -25,8 +25,12 @@ internal sealed class MessagingTestBroker : IAsyncDisposable
 
     public static async Task<MessagingTestBroker> StartAsync(bool autoCreateTopics = true)
     {
+        // MESSAGING_TEST_LOG=Debug (or Information) shows what the clients and broker did while a test failed.
+        var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("MESSAGING_TEST_LOG"), out var configured)
+            ? configured
+            : LogLevel.Warning;
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
-            builder.AddProvider(new ProgressLoggerProvider()).SetMinimumLevel(LogLevel.Warning));
+            builder.AddProvider(new ProgressLoggerProvider(level)).SetMinimumLevel(level));
         var server = await BrokerServer.StartAsync(
             new BrokerOptions { Port = 0, AutoCreateTopics = autoCreateTopics, DefaultPartitions = 1 },
             loggerFactory);
@@ -50,6 +54,7 @@ internal sealed class MessagingTestBroker : IAsyncDisposable
         SessionTimeoutMs = 6_000,
         HeartbeatIntervalMs = 500,
         AutoCommitIntervalMs = 200,
+        Debug = Environment.GetEnvironmentVariable("MESSAGING_TEST_KAFKA_DEBUG"),
     };
 
     public AdminClientConfig AdminConfig() => new() { BootstrapServers = BootstrapServers };
