@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MlPipeline.Broker.Apis;
+using MlPipeline.Broker.Groups;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.State;
 using MlPipeline.Broker.Storage;
@@ -18,8 +19,8 @@ public static class BrokerServiceCollectionExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton<BrokerIdentity>();
-        services.TryAddSingleton<ILogStore, InMemoryLogStore>();
-        services.TryAddSingleton(provider => provider.GetRequiredService<ILogStore>().Offsets);
+        services.AddBrokerStorage(options);
+        services.AddBrokerGroups();
         services.AddBrokerApis();
         return services;
     }
