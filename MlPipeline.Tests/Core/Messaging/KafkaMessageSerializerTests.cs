@@ -105,7 +105,7 @@ public sealed class KafkaMessageSerializerTests
             Assert.That(message!.MessageType, Is.EqualTo(MessageType.RawData));
             Assert.That(message.Timestamp, Is.EqualTo(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero).AddTicks(1234560)));
             Assert.That(message.Timestamp.Offset, Is.EqualTo(TimeSpan.Zero));
-            Assert.That(message.Metadata, Has.Count.Zero);
+            Assert.That(message.Metadata.Count, Is.Zero);
         }
     }
 }
