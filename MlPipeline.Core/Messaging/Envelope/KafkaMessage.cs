@@ -9,6 +9,8 @@ namespace MlPipeline.Core.Messaging.Envelope;
 /// </summary>
 public sealed record KafkaMessage
 {
+    private readonly EnvelopeMetadata metadata = new();
+
     /// <summary>Unique id (a UUID) — replies point at it through <c>metadata.correlation_id</c>.</summary>
     [JsonPropertyName("message_id")]
     public required string MessageId { get; init; }
@@ -29,8 +31,16 @@ public sealed record KafkaMessage
     [JsonPropertyName("data")]
     public required JsonObject Data { get; init; }
 
+    /// <summary>Never null: an absent or null <c>metadata</c> reads as empty.</summary>
     [JsonPropertyName("metadata")]
-    public EnvelopeMetadata Metadata { get; init; } = new();
+    public EnvelopeMetadata Metadata
+    {
+        get => metadata;
+
+        // The source-generated reader assigns every init property, absent ones as null, so defaulting
+        // in an initializer alone is not enough.
+        init => metadata = value ?? new EnvelopeMetadata();
+    }
 
     /// <summary>Shortcut for <c>metadata.correlation_id</c>.</summary>
     [JsonIgnore]
