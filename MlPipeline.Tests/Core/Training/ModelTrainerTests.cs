@@ -20,6 +20,7 @@ public sealed class ModelTrainerTests
 
         var report = Train(data.Rows, SyntheticRegressionData.Schema).Report;
 
+        TestContext.Out.WriteLine($"R² {report.Metrics.RSquared:F4} of theoretical {data.TheoreticalMaxRSquared:F4}");
         Assert.That(report.Metrics.RSquared, Is.GreaterThan(0.8 * data.TheoreticalMaxRSquared));
     }
 
@@ -32,6 +33,7 @@ public sealed class ModelTrainerTests
         var data = SyntheticRegressionData.Generate(400);
 
         var report = Train(data.Rows, SyntheticRegressionData.Schema, FastOptions with { Trainer = kind }).Report;
+        TestContext.Out.WriteLine($"{kind}: R² {report.Metrics.RSquared:F4}");
 
         using (Assert.EnterMultipleScope())
         {
@@ -88,6 +90,7 @@ public sealed class ModelTrainerTests
 
         var report = Train(shuffled, SyntheticRegressionData.Schema).Report;
 
+        TestContext.Out.WriteLine($"shuffled R² {report.Metrics.RSquared:F4}");
         Assert.That(report.Metrics.RSquared, Is.LessThan(0.1));
     }
 
