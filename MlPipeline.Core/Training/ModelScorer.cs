@@ -148,7 +148,7 @@ public sealed class ModelScorer : IDisposable
                 break;
             case double d when !double.IsFinite(d):
             case float f when !float.IsFinite(f):
-                return $"column '{column}' value {value} is not a finite number";
+                return $"column '{column}' value {Convert.ToString(value, CultureInfo.InvariantCulture)} is not a finite number";
             case DateOnly date:
                 text = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
                 break;
