@@ -93,6 +93,13 @@ public sealed class CsvRowStreamTests
         }
     }
 
+    [TestCase("")]
+    [TestCase("a,b\n")]
+    public async Task EmptyOrHeaderOnlyInput_YieldsNoRows(string text)
+    {
+        Assert.That(await ReadAll(text), Is.Empty);
+    }
+
     [Test]
     public async Task SampleFile_StreamsAllThousandRows()
     {

@@ -131,4 +131,20 @@ public sealed class ModelScorerTests
 
         Assert.That(results, Is.All.True);
     }
+
+    [TestCase(TrainerKind.LightGbm)]
+    [TestCase(TrainerKind.Sdca)]
+    [TestCase(TrainerKind.FastForest)]
+    public async Task EveryTrainerKind_SurvivesSaveLoadAndScores(TrainerKind kind)
+    {
+        using var kindDirectory = new TempDirectory();
+        var store = new ModelStore(new ModelStoreOptions { RootDirectory = kindDirectory.Path }, TimeProvider.System);
+        var small = SyntheticRegressionData.Generate(120);
+        await store.SaveNewVersionAsync("m", TrainedModels.TrainSynthetic(small, TrainedModels.FastOptions with { Trainer = kind }), CancellationToken.None);
+        using var loaded = new ModelScorer(await store.LoadModelAsync("m", 1, CancellationToken.None));
+
+        var result = loaded.Score(loaded.InputColumns.Select(c => (object?)small.RawRows[0][c]).ToArray());
+
+        Assert.That(result.Prediction, Is.Not.Null.And.Matches<double?>(p => double.IsFinite(p!.Value)));
+    }
 }

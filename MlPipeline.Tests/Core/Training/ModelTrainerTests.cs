@@ -126,4 +126,30 @@ public sealed class ModelTrainerTests
             () => Train(data.Rows, SyntheticRegressionData.Schema),
             Throws.InvalidOperationException.With.Message.Contains("has 5 rows; training needs at least 10"));
     }
+
+    [Test]
+    public void CancelledToken_StopsTraining()
+    {
+        var data = SyntheticRegressionData.Generate(100);
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+
+        Assert.That(
+            () => new ModelTrainer(FastOptions, TimeProvider.System).TrainAsync(
+                "ds", SyntheticRegressionData.Schema, new DataProcessingOptions { LabelColumn = "y" }, data.Rows, cancellation.Token),
+            Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public void CancelledToken_StopsSynchronousTrainingInsideMlNet()
+    {
+        var data = SyntheticRegressionData.Generate(100);
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+
+        Assert.That(
+            () => new ModelTrainer(FastOptions, TimeProvider.System).Train(
+                "ds", SyntheticRegressionData.Schema, new DataProcessingOptions { LabelColumn = "y" }, data.Rows, cancellation.Token),
+            Throws.InstanceOf<OperationCanceledException>());
+    }
 }
