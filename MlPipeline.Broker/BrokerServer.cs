@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MlPipeline.Broker.Protocol;
+using MlPipeline.Broker.State;
+
+namespace MlPipeline.Broker;
+
+/// <summary>
+/// The embedded single-node Kafka broker: owns the listener, the per-connection loops, the background
+/// flush and retention timers, and its own DI container (options, identity, storage, groups, API handlers).
+/// <see cref="StartAsync"/> returns once the listener is bound, so <see cref="BootstrapServers"/> is usable
+/// immediately; <see cref="DisposeAsync"/> stops accepting, closes connections, flushes and closes the store.
+/// </summary>
+public sealed partial class BrokerServer : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly Socket _listener;
+    private readonly ApiHandlerRegistry _handlers;
+    private readonly TopicRegistry _topics;
+    private readonly BrokerOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<BrokerServer> _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly CancellationTokenSource _stopping = new();
+    /// <summary>How long stopping waits for connections to finish their current request before cutting them off.</summary>
+    private static readonly TimeSpan ConnectionDrainTimeout = TimeSpan.FromSeconds(5);
+
+    // live connection => its serving task; removed when the task ends
+    private readonly ConcurrentDictionary<BrokerConnection, Task> _connections = new();
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task _maintenance = Task.CompletedTask;
+    private int _disposed;
+
+    private BrokerServer(ServiceProvider services, Socket listener, BrokerIdentity identity)
+    {
+        _services = services;
+        _listener = listener;
+        _handlers = services.GetRequiredService<ApiHandlerRegistry>();
+        _topics = services.GetRequiredService<TopicRegistry>();
+        _options = services.GetRequiredService<BrokerOptions>();
+        _timeProvider = services.GetRequiredService<TimeProvider>();
+        _loggerFactory = services.GetRequiredService<ILoggerFactory>();
+        _logger = _loggerFactory.CreateLogger<BrokerServer>();
+        Identity = identity;
+    }
+
+    /// <summary>Who this node is, including the port actually bound.</summary>
+    public BrokerIdentity Identity { get; }
+
+    /// <summary>The port the listener is bound to (the real one when the options asked for 0).</summary>
+    public int Port => Identity.Port;
+
+    /// <summary>"host:port" as advertised to clients; give this to bootstrap.servers.</summary>
+    public string BootstrapServers => $"{Identity.Host}:{Identity.Port}";
+
+    /// <summary>The broker's services (topic registry, stores, handlers), for embedding hosts and tests.</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>
+    /// Builds the broker, binds its listener (port 0 picks a free port) and starts accepting connections.
+    /// </summary>
+    /// <param name="options">Broker settings; not copied, do not change them after start.</param>
+    /// <param name="loggerFactory">Where the broker logs; null logs nowhere.</param>
+    /// <param name="timeProvider">Clock for long polls, group timeouts and timers; null = system clock.</param>
+    /// <param name="cancellationToken">Cancels the start (not the running broker: dispose it to stop).</param>
+    public static Task<BrokerServer> StartAsync(
+        BrokerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, loggerFactory, timeProvider: null, cancellationToken);
+
+    /// <inheritdoc cref="StartAsync(BrokerOptions, ILoggerFactory?, CancellationToken)"/>
+    public static Task<BrokerServer> StartAsync(
+        BrokerOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton(timeProvider ?? TimeProvider.System);
+        services.AddBrokerCore(options);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+        Socket? listener = null;
+        try
+        {
+            var identity = provider.GetRequiredService<BrokerIdentity>();
+            listener = Bind(options);
+            // Metadata and FindCoordinator advertise this port, so it is set before the first client can ask.
+            identity.Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+            var server = new BrokerServer(provider, listener, identity);
+            server.Start();
+            return Task.FromResult(server);
+        }
+        catch
+        {
+            listener?.Dispose();
+            provider.Dispose();
+            throw;
+        }
+    }
+
+    private static Socket Bind(BrokerOptions options)
+    {
+        var address = options.Host is "*" or "" ? IPAddress.Any
+            : IPAddress.TryParse(options.Host, out var parsed) ? parsed
+            : Dns.GetHostAddresses(options.Host).First(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(address, options.Port));
+            socket.Listen(512);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void Start()
+    {
+        _acceptLoop = Task.Run(() => AcceptLoopAsync(_stopping.Token));
+        _maintenance = Task.Run(() => MaintenanceLoopAsync(_stopping.Token));
+        LogListening(BootstrapServers, _options.DataDirectory ?? "(in memory)");
+    }
+
+    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    {
+        var connectionLogger = _loggerFactory.CreateLogger<BrokerConnection>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // E.g. the peer reset before we accepted; the listener itself is still fine.
+                LogAcceptFailed(ex.SocketErrorCode);
+                continue;
+            }
+            socket.NoDelay = true;
+            var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, connectionLogger);
+            _connections[connection] = Task.Run(async () =>
+            {
+                try
+                {
+                    await connection.RunAsync(cancellationToken);
+                }
+                finally
+                {
+                    _connections.TryRemove(connection, out _);
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Interval flushes (FlushPolicy.Interval; Always flushes on append) and retention checks.</summary>
+    private async Task MaintenanceLoopAsync(CancellationToken cancellationToken)
+    {
+        var flushEvery = _options.FlushPolicy == FlushPolicy.Interval && _options.DataDirectory is not null
+            ? _options.FlushInterval : Timeout.InfiniteTimeSpan;
+        var tick = flushEvery == Timeout.InfiniteTimeSpan ? _options.RetentionCheckInterval
+            : TimeSpan.FromTicks(Math.Min(flushEvery.Ticks, _options.RetentionCheckInterval.Ticks));
+        if (tick <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(tick, _timeProvider);
+        long lastRetention = _timeProvider.GetTimestamp();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    if (flushEvery != Timeout.InfiniteTimeSpan) _topics.FlushAll();
+                    if (_timeProvider.GetElapsedTime(lastRetention) >= _options.RetentionCheckInterval)
+                    {
+                        lastRetention = _timeProvider.GetTimestamp();
+                        int removed = _topics.ApplyRetention(_timeProvider.GetUtcNow());
+                        if (removed > 0) LogRetention(removed);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A full or read-only disk must not stop the timer; the next tick retries.
+                    LogMaintenanceFailed(ex, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _stopping.CancelAsync();
+        _listener.Dispose();
+        await _acceptLoop;
+        await _maintenance;
+        // Cancelling the token ends every connection loop (parked fetches and joins included); each closes
+        // its socket. A handler that ignores the token must not hang shutdown: its socket is cut instead.
+        try
+        {
+            await Task.WhenAll(_connections.Values).WaitAsync(ConnectionDrainTimeout, _timeProvider);
+        }
+        catch (TimeoutException)
+        {
+            LogConnectionsCutOff(_connections.Count);
+            foreach (var connection in _connections.Keys) connection.Abort();
+        }
+        _topics.Dispose(); // flushes and closes every partition log
+        await _services.DisposeAsync(); // disposes the store and the group coordinator
+        _stopping.Dispose();
+        LogStopped(BootstrapServers);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Broker listening on {BootstrapServers}, data in {DataDirectory}")]
+    private partial void LogListening(string bootstrapServers, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Broker on {BootstrapServers} stopped")]
+    private partial void LogStopped(string bootstrapServers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a connection failed: {Error}")]
+    private partial void LogAcceptFailed(SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Connections} connections did not finish within the shutdown grace period and were cut off")]
+    private partial void LogConnectionsCutOff(int connections);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Segments} segments")]
+    private partial void LogRetention(int segments);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Flush or retention failed: {Reason}")]
+    private partial void LogMaintenanceFailed(Exception exception, string reason);
+}

@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Broker.Apis;
+
+namespace MlPipeline.Broker.Protocol;
+
+/// <summary>
+/// One client connection. Requests are handled one at a time, in arrival order, exactly like Kafka's
+/// "muted channel": the next request is not read until the previous response is written. That gives
+/// in-order answers for pipelining clients for free, and a parked Fetch or JoinGroup holds up only its own
+/// socket. Anything that cannot be answered (bad frame, unknown API, handler failure) closes this
+/// connection only, with one log line.
+/// </summary>
+internal sealed partial class BrokerConnection
+{
+    /// <summary>The size prefix of every frame.</summary>
+    private const int SizePrefixBytes = 4;
+
+    /// <summary>A response buffer grown past this (a large fetch) is dropped rather than kept per connection.</summary>
+    private const int RetainedResponseBufferBytes = 4 * 1024 * 1024;
+
+    private readonly Socket _socket;
+    private readonly ApiHandlerRegistry _handlers;
+    private readonly int _maxRequestBytes;
+    private readonly ILogger _logger;
+    private readonly string _peer;
+    private readonly string _clientHost;
+
+    public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, ILogger logger)
+    {
+        _socket = socket;
+        _handlers = handlers;
+        _maxRequestBytes = maxRequestBytes;
+        _logger = logger;
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        _peer = remote?.ToString() ?? "unknown";
+        _clientHost = remote?.Address.ToString() ?? "unknown";
+    }
+
+    /// <summary>Cuts the connection off at once (shutdown of a connection stuck in a handler).</summary>
+    public void Abort() => _socket.Dispose();
+
+    /// <summary>Serves the connection until the peer closes it, it misbehaves, or the broker stops.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        // Large reads so a burst of pipelined produce requests lands in few segments (often one).
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        var response = new KafkaWriter(4096);
+        LogConnected(_peer);
+        try
+        {
+            while (true)
+            {
+                var read = await input.ReadAsync(cancellationToken);
+                var buffer = read.Buffer;
+                bool frameInvalid;
+                while (TryTakeFrame(ref buffer, out var frame, out frameInvalid))
+                {
+                    if (!await ServeAsync(frame, stream, response, cancellationToken)) return;
+                    if (response.Length > RetainedResponseBufferBytes) response = new KafkaWriter(4096);
+                }
+                if (frameInvalid) return;
+                if (read.IsCompleted)
+                {
+                    if (!buffer.IsEmpty) LogTruncated(_peer, buffer.Length);
+                    return;
+                }
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Broker stopping: the socket is closed below.
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            LogDisconnected(_peer, ex.Message);
+        }
+        finally
+        {
+            await input.CompleteAsync();
+            LogClosed(_peer);
+        }
+    }
+
+    /// <summary>
+    /// Takes one complete frame (without its size prefix) off the front of <paramref name="buffer"/>.
+    /// A size ≤ 0 or above the limit sets <paramref name="frameInvalid"/>: the stream cannot be resynchronised.
+    /// </summary>
+    private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame, out bool frameInvalid)
+    {
+        frame = default;
+        frameInvalid = false;
+        if (buffer.Length < SizePrefixBytes) return false;
+        Span<byte> prefix = stackalloc byte[SizePrefixBytes];
+        buffer.Slice(0, SizePrefixBytes).CopyTo(prefix);
+        int size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        if (size <= 0 || size > _maxRequestBytes)
+        {
+            LogBadFrameSize(_peer, size, _maxRequestBytes);
+            frameInvalid = true;
+            return false;
+        }
+        if (buffer.Length - SizePrefixBytes < size) return false;
+        frame = buffer.Slice(SizePrefixBytes, size);
+        buffer = buffer.Slice(frame.End);
+        return true;
+    }
+
+    /// <summary>Handles one request and writes its response; false means close the connection.</summary>
+    private async ValueTask<bool> ServeAsync(ReadOnlySequence<byte> frame, NetworkStream stream, KafkaWriter response, CancellationToken cancellationToken)
+    {
+        // Handlers read a contiguous body; a frame spread over pipe segments is copied once into a pooled array.
+        byte[]? rented = null;
+        ReadOnlyMemory<byte> bytes;
+        if (frame.IsSingleSegment)
+        {
+            bytes = frame.First;
+        }
+        else
+        {
+            rented = ArrayPool<byte>.Shared.Rent((int)frame.Length);
+            frame.CopyTo(rented);
+            bytes = rented.AsMemory(0, (int)frame.Length);
+        }
+
+        RequestHeader header = default;
+        try
+        {
+            int headerLength;
+            (header, headerLength) = ReadHeader(bytes.Span);
+            var handler = _handlers.Find(header.ApiKey);
+            if (handler is null)
+            {
+                LogUnknownApi(_peer, header.ClientId, (short)header.ApiKey, header.ApiVersion);
+                return false;
+            }
+            // ApiVersions is the one API that must answer an unsupported version (with error 35), so the
+            // client can retry lower; for every other API the client negotiated and must stay in range.
+            if (header.ApiKey != ApiKey.ApiVersions && (header.ApiVersion < handler.MinVersion || header.ApiVersion > handler.MaxVersion))
+            {
+                LogUnsupportedVersion(_peer, header.ClientId, header.ApiKey, header.ApiVersion, handler.MinVersion, handler.MaxVersion);
+                return false;
+            }
+
+            response.Reset();
+            int sizePosition = response.ReserveInt32();
+            response.WriteInt32(header.CorrelationId); // response header v0
+            var request = new ApiRequest(header, bytes[headerLength..], _clientHost);
+            bool respond = await handler.HandleAsync(request, response, cancellationToken);
+            if (!respond) return true; // acks=0 produce: the protocol sends nothing back
+            response.PatchInt32(sizePosition, response.Length - SizePrefixBytes);
+            await stream.WriteAsync(response.WrittenMemory, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // A decoding error or a handler bug: this client's stream is no longer trustworthy, others are fine.
+            LogRequestFailed(ex, _peer, header.ClientId, header.ApiKey, header.ApiVersion, ex.Message);
+            return false;
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static (RequestHeader Header, int Length) ReadHeader(ReadOnlySpan<byte> frame)
+    {
+        var reader = new KafkaReader(frame);
+        var header = RequestHeader.Read(ref reader);
+        return (header, reader.Position);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} accepted")]
+    private partial void LogConnected(string peer);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} closed")]
+    private partial void LogClosed(string peer);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} dropped: {Reason}")]
+    private partial void LogDisconnected(string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} closed mid-frame ({Bytes} bytes unread)")]
+    private partial void LogTruncated(string peer, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer}: frame size {Size} is outside 1..{MaxRequestBytes}")]
+    private partial void LogBadFrameSize(string peer, int size, int maxRequestBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): unsupported API key {ApiKey} v{Version}")]
+    private partial void LogUnknownApi(string peer, string? clientId, short apiKey, short version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} is outside the advertised range {Min}-{Max}")]
+    private partial void LogUnsupportedVersion(string peer, string? clientId, ApiKey apiKey, short version, short min, short max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} failed: {Reason}")]
+    private partial void LogRequestFailed(Exception exception, string peer, string? clientId, ApiKey apiKey, short version, string reason);
+}

@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Broker.Protocol;
+using MlPipeline.Broker.Storage;
+
+namespace MlPipeline.Broker.State;
+
+/// <summary>
+/// Every topic of the broker, by name. The single owner of the <see cref="ILogStore"/>: topics are created,
+/// recovered and deleted only here. Lookups are lock-free (the hot produce/fetch path); create and delete are
+/// serialized by <c>_changeGate</c> so two CreateTopics for one name cannot both succeed.
+/// </summary>
+public sealed partial class TopicRegistry : IDisposable
+{
+    /// <summary>Kafka's limit (249) leaves room for partition-directory suffixes.</summary>
+    public const int MaxTopicNameLength = 249;
+
+    /// <summary>A sanity bound; a typo like 100000 partitions would otherwise open that many logs.</summary>
+    public const int MaxPartitions = 10_000;
+
+    private readonly ILogStore _store;
+    private readonly IGroupOffsetStore _offsets;
+    private readonly BrokerOptions _options;
+    private readonly TopicConfigFactory _configs;
+    private readonly ILogger<TopicRegistry> _logger;
+    private readonly Lock _changeGate = new();
+    // topic name => live topic
+    private readonly ConcurrentDictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
+
+    public TopicRegistry(ILogStore store, IGroupOffsetStore offsets, BrokerOptions options, TopicConfigFactory configs, ILogger<TopicRegistry> logger)
+    {
+        _store = store;
+        _offsets = offsets;
+        _options = options;
+        _configs = configs;
+        _logger = logger;
+        foreach (var descriptor in store.LoadTopics())
+        {
+            _topics[descriptor.Name] = Open(descriptor);
+            LogRecovered(descriptor.Name, descriptor.PartitionCount);
+        }
+    }
+
+    /// <summary>A snapshot of the live topics, sorted by name.</summary>
+    public IReadOnlyList<TopicState> Topics
+    {
+        get
+        {
+            var topics = _topics.Values.ToArray();
+            Array.Sort(topics, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            return topics;
+        }
+    }
+
+    public bool TryGetTopic(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TopicState? topic) =>
+        _topics.TryGetValue(name, out topic);
+
+    public PartitionState? GetPartition(string topic, int partition) =>
+        _topics.TryGetValue(topic, out var state) ? state.GetPartition(partition) : null;
+
+    /// <summary>BRIEF §7: 1–249 chars of [A-Za-z0-9._-], and not "." or "..".</summary>
+    public static bool IsValidTopicName(string name)
+    {
+        if (name.Length is 0 or > MaxTopicNameLength || name is "." or "..") return false;
+        foreach (char c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Creates a topic (CreateTopics). -1 partitions / replication factor mean the broker default.
+    /// With <paramref name="validateOnly"/> every check runs but nothing is created.
+    /// </summary>
+    public (ErrorCode Error, string? Message) Create(
+        string name, int partitions, short replicationFactor, IReadOnlyList<(string Name, string? Value)> configs, bool validateOnly)
+    {
+        if (!IsValidTopicName(name))
+            return (ErrorCode.InvalidTopicException, $"Topic name '{name}' is illegal: use 1-{MaxTopicNameLength} characters of [A-Za-z0-9._-], not '.' or '..'");
+        if (partitions == -1) partitions = _options.DefaultPartitions;
+        if (partitions is <= 0 or > MaxPartitions)
+            return (ErrorCode.InvalidPartitions, $"Number of partitions must be between 1 and {MaxPartitions} (or -1 for the default), was {partitions}");
+        if (replicationFactor is not (-1 or 1))
+            return (ErrorCode.InvalidReplicationFactor, $"Replication factor must be 1 (or -1) on this single-node broker, was {replicationFactor}");
+        var configError = _configs.TryCreate(configs, out var config, out string? configMessage);
+        if (configError != ErrorCode.None) return (configError, configMessage);
+
+        lock (_changeGate)
+        {
+            if (_topics.ContainsKey(name)) return (ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists");
+            if (validateOnly) return (ErrorCode.None, null);
+            CreateLocked(new TopicDescriptor(name, Guid.NewGuid(), partitions, config));
+        }
+        return (ErrorCode.None, null);
+    }
+
+    /// <summary>
+    /// The topic, creating it with the defaults when auto-creation is enabled and the request allows it
+    /// (Metadata's allow_auto_topic_creation). Returns the error to report otherwise.
+    /// </summary>
+    public (TopicState? Topic, ErrorCode Error) GetOrAutoCreate(string name, bool allowAutoCreate)
+    {
+        if (_topics.TryGetValue(name, out var existing)) return (existing, ErrorCode.None);
+        if (!allowAutoCreate || !_options.AutoCreateTopics) return (null, ErrorCode.UnknownTopicOrPartition);
+        if (!IsValidTopicName(name)) return (null, ErrorCode.InvalidTopicException);
+        lock (_changeGate)
+        {
+            if (_topics.TryGetValue(name, out existing)) return (existing, ErrorCode.None);
+            var created = CreateLocked(new TopicDescriptor(name, Guid.NewGuid(), _options.DefaultPartitions, _configs.Default));
+            return (created, ErrorCode.None);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a topic: fetches parked on it wake up (and see it gone), its logs close, its data and every
+    /// group's committed offsets for it are removed.
+    /// </summary>
+    public ErrorCode Delete(string name)
+    {
+        lock (_changeGate)
+        {
+            if (!_topics.TryRemove(name, out var topic)) return ErrorCode.UnknownTopicOrPartition;
+            foreach (var partition in topic.Partitions) partition.Close();
+            _store.DeleteTopic(name);
+            _offsets.DeleteTopic(name);
+            LogDeleted(name);
+            return ErrorCode.None;
+        }
+    }
+
+    /// <summary>Forces every partition's appended data to disk (the flush-interval timer).</summary>
+    public void FlushAll()
+    {
+        foreach (var topic in _topics.Values)
+            foreach (var partition in topic.Partitions)
+                if (!partition.IsClosed) FlushQuietly(partition);
+    }
+
+    /// <summary>Drops segments outside retention in every partition; returns how many were removed.</summary>
+    public int ApplyRetention(DateTimeOffset now)
+    {
+        int removed = 0;
+        foreach (var topic in _topics.Values)
+            foreach (var partition in topic.Partitions)
+            {
+                if (partition.IsClosed) continue;
+                try
+                {
+                    removed += partition.Log.ApplyRetention(now);
+                }
+                catch (ObjectDisposedException) when (partition.IsClosed)
+                {
+                    // Deleted while we looked at it: nothing left to retain.
+                }
+            }
+        return removed;
+    }
+
+    public void Dispose()
+    {
+        lock (_changeGate)
+        {
+            foreach (var topic in _topics.Values)
+                foreach (var partition in topic.Partitions)
+                {
+                    FlushQuietly(partition);
+                    partition.Close();
+                }
+            _topics.Clear();
+        }
+    }
+
+    private void FlushQuietly(PartitionState partition)
+    {
+        try
+        {
+            partition.Log.Flush();
+        }
+        catch (ObjectDisposedException) when (partition.IsClosed)
+        {
+            // Deleted concurrently; its data is gone anyway.
+        }
+    }
+
+    private TopicState CreateLocked(TopicDescriptor descriptor)
+    {
+        _store.CreateTopic(descriptor);
+        var topic = Open(descriptor);
+        _topics[descriptor.Name] = topic;
+        LogCreated(descriptor.Name, descriptor.PartitionCount);
+        return topic;
+    }
+
+    private TopicState Open(TopicDescriptor descriptor)
+    {
+        var partitions = new PartitionState[descriptor.PartitionCount];
+        for (int i = 0; i < partitions.Length; i++)
+            partitions[i] = new PartitionState(descriptor.Name, i, descriptor.Config, _store.OpenPartition(descriptor, i));
+        return new TopicState(descriptor, partitions);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions")]
+    private partial void LogCreated(string topic, int partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovered topic {Topic} with {Partitions} partitions")]
+    private partial void LogRecovered(string topic, int partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted topic {Topic}")]
+    private partial void LogDeleted(string topic);
+}

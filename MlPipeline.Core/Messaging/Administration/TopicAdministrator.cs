@@ -1,0 +1,128 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+
+namespace MlPipeline.Core.Messaging.Administration;
+
+/// <summary>Creates and inspects topics through one long-lived admin client.</summary>
+public sealed class TopicAdministrator : IDisposable
+{
+    private readonly IAdminClient adminClient;
+    private readonly TimeSpan requestTimeout;
+    private readonly ILogger<TopicAdministrator> logger;
+
+    /// <param name="requestTimeout">Bound on each admin or metadata request. <value>Default 10 s.</value></param>
+    public TopicAdministrator(AdminClientConfig config, ILogger<TopicAdministrator> logger, TimeSpan? requestTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        this.logger = logger;
+        this.requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10);
+        adminClient = new AdminClientBuilder(config)
+            .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
+            .SetErrorHandler((_, error) => KafkaClientLogging.LogError(logger, "admin", error))
+            .Build();
+    }
+
+    /// <summary>
+    /// Creates the topics that do not exist yet. Idempotent: a topic that already exists counts as success
+    /// (its partitions and settings are left as they are).
+    /// </summary>
+    /// <exception cref="KafkaException">A topic could not be created; the message names it and the reason.</exception>
+    public async Task<EnsureTopicsResult> EnsureTopicsAsync(IEnumerable<TopicSpec> topics, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        var specifications = topics
+            .DistinctBy(topic => topic.Name, StringComparer.Ordinal)
+            .Select(ToSpecification)
+            .ToList();
+        if (specifications.Count == 0)
+        {
+            return new EnsureTopicsResult([], []);
+        }
+
+        var requested = specifications.Select(specification => specification.Name).ToList();
+        try
+        {
+            await adminClient
+                .CreateTopicsAsync(specifications, new CreateTopicsOptions { RequestTimeout = requestTimeout, OperationTimeout = requestTimeout })
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
+            logger.LogInformation("Created topics {Topics}", string.Join(", ", requested));
+            return new EnsureTopicsResult(requested, []);
+        }
+        catch (CreateTopicsException exception)
+        {
+            var failures = exception.Results
+                .Where(result => result.Error.IsError && result.Error.Code != ErrorCode.TopicAlreadyExists)
+                .ToList();
+            if (failures.Count > 0)
+            {
+                var reasons = string.Join("; ", failures.Select(result => $"{result.Topic}: {result.Error.Code} {result.Error.Reason}"));
+                throw new KafkaException(new Error(failures[0].Error.Code, $"Could not create topics: {reasons}"));
+            }
+
+            var existing = exception.Results.Where(result => result.Error.IsError).Select(result => result.Topic).ToList();
+            var created = requested.Except(existing, StringComparer.Ordinal).ToList();
+            if (created.Count > 0)
+            {
+                logger.LogInformation("Created topics {Topics}", string.Join(", ", created));
+            }
+
+            return new EnsureTopicsResult(created, existing);
+        }
+    }
+
+    /// <summary>Names of all topics on the cluster, internal ones (leading "__") excluded.</summary>
+    public async Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken)
+    {
+        var metadata = await GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+        return metadata.Topics
+            .Where(topic => !topic.Error.IsError && !topic.Topic.StartsWith("__", StringComparison.Ordinal))
+            .Select(topic => topic.Topic)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <returns>The topic's partitions, or null when the topic does not exist.</returns>
+    public async Task<TopicInfo?> DescribeTopicAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        // Metadata rather than the DescribeTopics admin API: that one needs Metadata v10+ (topic ids),
+        // which the embedded broker does not speak.
+        var metadata = await GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+        var topic = metadata.Topics.FirstOrDefault(candidate => candidate.Topic == name && !candidate.Error.IsError);
+        return topic is null
+            ? null
+            : new TopicInfo(
+                topic.Topic,
+                topic.Partitions
+                    .OrderBy(partition => partition.PartitionId)
+                    .Select(partition => new TopicPartitionInfo(partition.PartitionId, partition.Leader, partition.Replicas, partition.InSyncReplicas))
+                    .ToList());
+    }
+
+    public void Dispose() => adminClient.Dispose();
+
+    private Task<Metadata> GetMetadataAsync(CancellationToken cancellationToken) =>
+        // GetMetadata blocks for up to the timeout; keep it off the caller's thread.
+        Task.Run(() => adminClient.GetMetadata(requestTimeout), cancellationToken);
+
+    private static TopicSpecification ToSpecification(TopicSpec topic)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic.Name);
+        var specification = new TopicSpecification
+        {
+            Name = topic.Name,
+            NumPartitions = topic.Partitions,
+            ReplicationFactor = topic.ReplicationFactor,
+        };
+        if (topic.RetentionMs is { } retentionMs)
+        {
+            specification.Configs = new Dictionary<string, string> { ["retention.ms"] = retentionMs.ToString(CultureInfo.InvariantCulture) };
+        }
+
+        return specification;
+    }
+}

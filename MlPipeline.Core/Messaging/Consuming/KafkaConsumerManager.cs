@@ -1,0 +1,122 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Producing;
+
+namespace MlPipeline.Core.Messaging.Consuming;
+
+/// <summary>
+/// Starts consumer subscriptions with the pipeline's delivery rules built in: at-least-once (an offset is
+/// stored only after its handler succeeded or the message was dead-lettered), bounded retries with
+/// exponential backoff, dead-lettering, and draining on stop. Keeps every subscription it started so health
+/// checks can see a faulted one and disposal stops them all.
+/// </summary>
+public sealed class KafkaConsumerManager : IAsyncDisposable
+{
+    private readonly ConsumerConfig baseConfig;
+    private readonly KafkaConsumerManagerOptions options;
+    private readonly KafkaMessageSerializer serializer;
+    private readonly TimeProvider timeProvider;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly DeadLetterPublisher deadLetters;
+    private readonly Lock subscriptionsLock = new();
+    private readonly List<ConsumerSubscription> subscriptions = [];
+
+    /// <param name="baseConfig">Client settings shared by all subscriptions; not modified.</param>
+    /// <param name="deadLetterProducer">The process's producer, used to park failed messages.</param>
+    public KafkaConsumerManager(
+        ConsumerConfig baseConfig,
+        KafkaConsumerManagerOptions options,
+        KafkaProducerManager deadLetterProducer,
+        KafkaMessageSerializer serializer,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(baseConfig);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.baseConfig = baseConfig;
+        this.options = options;
+        this.serializer = serializer;
+        this.timeProvider = timeProvider;
+        this.loggerFactory = loggerFactory;
+        deadLetters = new DeadLetterPublisher(
+            deadLetterProducer,
+            options,
+            timeProvider,
+            loggerFactory.CreateLogger<DeadLetterPublisher>());
+    }
+
+    /// <summary>Every subscription started and not yet disposed, whatever its state.</summary>
+    public IReadOnlyList<IConsumerSubscription> Subscriptions
+    {
+        get
+        {
+            lock (subscriptionsLock)
+            {
+                return [.. subscriptions];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Joins <paramref name="groupId"/> (or the configured group) on <paramref name="topics"/> and feeds each
+    /// message to <paramref name="handler"/>, one at a time, on a background loop. Returns once subscribed.
+    /// </summary>
+    public async Task<IConsumerSubscription> StartAsync(
+        IReadOnlyCollection<string> topics,
+        string? groupId,
+        Func<ConsumedMessage, CancellationToken, Task> handler,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (topics.Count == 0 || topics.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("At least one topic, none blank, is required.", nameof(topics));
+        }
+
+        var config = new ConsumerConfig(baseConfig.ToDictionary(pair => pair.Key, pair => pair.Value))
+        {
+            GroupId = groupId ?? baseConfig.GroupId
+                ?? throw new ArgumentException("No group id given and none configured.", nameof(groupId)),
+
+            // The heart of at-least-once: librdkafka must not mark a record done when it hands it out,
+            // only when we StoreOffset after handling. Auto-commit then only ever commits handled work.
+            EnableAutoOffsetStore = false,
+        };
+        config.EnableAutoCommit ??= true;
+
+        var logger = loggerFactory.CreateLogger<KafkaConsumerManager>();
+        var processor = new ConsumedMessageProcessor(handler, serializer, deadLetters, options, timeProvider, logger);
+        var subscription = new ConsumerSubscription(config, topics.ToArray(), processor, options, timeProvider, logger);
+        lock (subscriptionsLock)
+        {
+            subscriptions.Add(subscription);
+        }
+
+        await subscription.StartAsync(cancellationToken).ConfigureAwait(false);
+        return subscription;
+    }
+
+    /// <summary>Stops every subscription (each drains and commits), in parallel.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(Subscriptions.Select(subscription => subscription.StopAsync(cancellationToken))).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ConsumerSubscription> toDispose;
+        lock (subscriptionsLock)
+        {
+            toDispose = [.. subscriptions];
+            subscriptions.Clear();
+        }
+
+        foreach (var subscription in toDispose)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+namespace MlPipeline.Core.Messaging.Consuming;
+
+/// <summary>How consumed messages are retried, dead-lettered and drained. Defaults follow config/kafka_config.yaml.</summary>
+public sealed record KafkaConsumerManagerOptions
+{
+    /// <summary>Retries of a failing handler before its message is dead-lettered; 0 dead-letters on the first failure. <value>Default 3.</value></summary>
+    public int MaxRetries { get; init; } = 3;
+
+    /// <summary>Delay before the first retry; doubled for each later one. <value>Default 1 s.</value></summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay between two attempts, also for the endless dead-letter retries. <value>Default 30 s.</value></summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When false a message that still fails is logged as an error and skipped. <value>Default true.</value></summary>
+    public bool EnableDeadLetter { get; init; } = true;
+
+    /// <value>Default <c>ml-pipeline-dead-letter</c>.</value>
+    public string DeadLetterTopic { get; init; } = "ml-pipeline-dead-letter";
+
+    /// <summary>How long a stop waits for the in-flight handler before cancelling it. <value>Default 10 s.</value></summary>
+    public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        if (MaxRetries < 0)
+        {
+            throw new ArgumentException($"MaxRetries must be 0 or more, was {MaxRetries}.", nameof(MaxRetries));
+        }
+
+        if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
+        {
+            throw new ArgumentException(
+                $"RetryBaseDelay must be positive and at most RetryMaxDelay, were {RetryBaseDelay} and {RetryMaxDelay}.",
+                nameof(RetryBaseDelay));
+        }
+
+        if (EnableDeadLetter && string.IsNullOrWhiteSpace(DeadLetterTopic))
+        {
+            throw new ArgumentException("DeadLetterTopic must be set when dead-lettering is enabled.", nameof(DeadLetterTopic));
+        }
+
+        if (ShutdownGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"ShutdownGracePeriod must not be negative, was {ShutdownGracePeriod}.", nameof(ShutdownGracePeriod));
+        }
+    }
+}

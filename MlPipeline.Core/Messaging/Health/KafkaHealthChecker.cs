@@ -1,0 +1,209 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Consuming;
+
+namespace MlPipeline.Core.Messaging.Health;
+
+/// <summary>
+/// Kafka health: broker reachable (a metadata round trip, bounded by the timeout), expected topics present,
+/// lag of the configured consumer groups, and no faulted consumer subscription.
+/// Unhealthy: broker unreachable or a subscription faulted. Degraded: topics missing or lag unreadable.
+/// </summary>
+public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
+{
+    // librdkafka honours its own timeouts, but a wedged client must still not hang the health endpoint.
+    private static readonly TimeSpan HardDeadlineMargin = TimeSpan.FromSeconds(1);
+
+    private readonly KafkaHealthCheckOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<KafkaHealthChecker> logger;
+    private readonly KafkaConsumerManager? consumers;
+    private readonly IAdminClient adminClient;
+
+    // Only used for QueryWatermarkOffsets: it never subscribes, so it never joins a group.
+    private readonly IConsumer<Ignore, Ignore> watermarkReader;
+    private readonly string bootstrapServers;
+
+    /// <param name="consumers">When given, its subscriptions' states are part of the check.</param>
+    public KafkaHealthChecker(
+        AdminClientConfig config,
+        KafkaHealthCheckOptions options,
+        TimeProvider timeProvider,
+        ILogger<KafkaHealthChecker> logger,
+        KafkaConsumerManager? consumers = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        this.options = options;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+        this.consumers = consumers;
+        bootstrapServers = config.BootstrapServers;
+        adminClient = new AdminClientBuilder(config)
+            .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
+            .SetErrorHandler((_, error) => KafkaClientLogging.LogError(logger, "health-admin", error))
+            .Build();
+        var readerConfig = new ConsumerConfig(config.ToDictionary(pair => pair.Key, pair => pair.Value))
+        {
+            GroupId = "mlpipeline-health-watermarks",
+            EnableAutoCommit = false,
+        };
+        watermarkReader = new ConsumerBuilder<Ignore, Ignore>(readerConfig)
+            .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
+            .SetErrorHandler((_, error) => KafkaClientLogging.LogError(logger, "health-watermarks", error))
+            .Build();
+    }
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var report = await GetReportAsync(cancellationToken).ConfigureAwait(false);
+        var data = new Dictionary<string, object>
+        {
+            ["bootstrap_servers"] = bootstrapServers,
+            ["broker_reachable"] = report.BrokerReachable,
+            ["missing_topics"] = report.MissingTopics,
+        };
+        if (report.RoundTripMs is { } roundTrip)
+        {
+            data["round_trip_ms"] = roundTrip;
+        }
+
+        foreach (var group in report.ConsumerGroups)
+        {
+            data[$"lag:{group.GroupId}"] = group.TotalLag;
+        }
+
+        return new HealthCheckResult(report.Status, report.Description, data: data);
+    }
+
+    public async Task<KafkaHealthReport> GetReportAsync(CancellationToken cancellationToken)
+    {
+        var checkedAt = timeProvider.GetUtcNow();
+        var subscriptions = (consumers?.Subscriptions ?? [])
+            .Select(subscription => new SubscriptionHealth(
+                subscription.GroupId,
+                subscription.Topics.ToList(),
+                subscription.State,
+                subscription.Fault?.Message))
+            .ToList();
+        var faulted = subscriptions.Where(subscription => subscription.State == ConsumerSubscriptionState.Faulted).ToList();
+
+        var started = timeProvider.GetTimestamp();
+        Metadata metadata;
+        try
+        {
+            metadata = await Task.Run(() => adminClient.GetMetadata(options.Timeout), cancellationToken)
+                .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is KafkaException or TimeoutException)
+        {
+            logger.LogWarning("Kafka at {BootstrapServers} unreachable: {Reason}", bootstrapServers, exception.Message);
+            return new KafkaHealthReport(
+                HealthStatus.Unhealthy,
+                $"Kafka broker at {bootstrapServers} unreachable within {options.Timeout.TotalSeconds:0.#} s: {exception.Message}",
+                checkedAt,
+                BrokerReachable: false,
+                RoundTripMs: null,
+                BrokerCount: 0,
+                PresentTopics: [],
+                MissingTopics: options.ExpectedTopics,
+                ConsumerGroups: [],
+                subscriptions);
+        }
+
+        var roundTrip = timeProvider.GetElapsedTime(started);
+        var existing = metadata.Topics.Where(topic => !topic.Error.IsError).Select(topic => topic.Topic).ToHashSet(StringComparer.Ordinal);
+        var present = options.ExpectedTopics.Where(existing.Contains).ToList();
+        var missing = options.ExpectedTopics.Where(topic => !existing.Contains(topic)).ToList();
+
+        var groups = new List<ConsumerGroupLag>();
+        foreach (var groupId in options.ConsumerGroups)
+        {
+            groups.Add(await ReadLagAsync(groupId, cancellationToken).ConfigureAwait(false));
+        }
+
+        var problems = new List<string>();
+        if (faulted.Count > 0)
+        {
+            problems.Add($"faulted consumers: {string.Join(", ", faulted.Select(subscription => $"{subscription.GroupId} ({subscription.Fault})"))}");
+        }
+
+        if (missing.Count > 0)
+        {
+            problems.Add($"missing topics: {string.Join(", ", missing)}");
+        }
+
+        var unreadable = groups.Where(group => group.Error is not null).ToList();
+        if (unreadable.Count > 0)
+        {
+            problems.Add($"lag unreadable for: {string.Join(", ", unreadable.Select(group => $"{group.GroupId} ({group.Error})"))}");
+        }
+
+        var status = faulted.Count > 0 ? HealthStatus.Unhealthy
+            : problems.Count > 0 ? HealthStatus.Degraded
+            : HealthStatus.Healthy;
+        var description = problems.Count == 0
+            ? $"Kafka at {bootstrapServers} reachable in {roundTrip.TotalMilliseconds:0.#} ms; {present.Count} topics present"
+            : $"Kafka at {bootstrapServers} reachable, but {string.Join("; ", problems)}";
+
+        return new KafkaHealthReport(
+            status,
+            description,
+            checkedAt,
+            BrokerReachable: true,
+            roundTrip.TotalMilliseconds,
+            metadata.Brokers.Count,
+            present,
+            missing,
+            groups,
+            subscriptions);
+    }
+
+    public void Dispose()
+    {
+        watermarkReader.Dispose();
+        adminClient.Dispose();
+    }
+
+    private async Task<ConsumerGroupLag> ReadLagAsync(string groupId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var committed = await adminClient
+                .ListConsumerGroupOffsetsAsync(
+                    [new ConsumerGroupTopicPartitions(groupId, null)],
+                    new ListConsumerGroupOffsetsOptions { RequestTimeout = options.Timeout })
+                .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
+                .ConfigureAwait(false);
+
+            // Partitions without a commit (offset -1) have no meaningful lag yet.
+            var withCommits = committed.SelectMany(group => group.Partitions).Where(partition => partition.Offset.Value >= 0).ToList();
+            var partitions = await Task.Run(
+                    () => withCommits
+                        .Select(partition =>
+                        {
+                            var high = watermarkReader.QueryWatermarkOffsets(partition.TopicPartition, options.Timeout).High.Value;
+                            return new PartitionLag(
+                                partition.Topic,
+                                partition.Partition.Value,
+                                partition.Offset.Value,
+                                high,
+                                Math.Max(0, high - partition.Offset.Value));
+                        })
+                        .OrderBy(lag => lag.Topic, StringComparer.Ordinal)
+                        .ThenBy(lag => lag.Partition)
+                        .ToList(),
+                    cancellationToken)
+                .ConfigureAwait(false);
+
+            return new ConsumerGroupLag(groupId, partitions.Sum(lag => lag.Lag), partitions, Error: null);
+        }
+        catch (Exception exception) when (exception is KafkaException or TimeoutException)
+        {
+            logger.LogWarning("Could not read lag of consumer group {GroupId}: {Reason}", groupId, exception.Message);
+            return new ConsumerGroupLag(groupId, 0, [], exception.Message);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Consuming;
+using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Producing;
+
+namespace MlPipeline.Tests.Core.Messaging;
+
+/// <summary>
+/// One consumer scenario on the shared broker: its own single-partition source and dead-letter topics, its own
+/// group, a producer and a consumer manager with millisecond retry delays. Disposing stops everything.
+/// </summary>
+internal sealed class ConsumerTestHarness : IAsyncDisposable
+{
+    private ConsumerTestHarness(MessagingTestBroker broker, KafkaConsumerManagerOptions options)
+    {
+        Broker = broker;
+        Producer = new KafkaProducerManager(
+            broker.ProducerConfig(),
+            Serializer,
+            TimeProvider.System,
+            broker.LoggerFactory.CreateLogger<KafkaProducerManager>());
+        Consumers = new KafkaConsumerManager(
+            broker.ConsumerConfig(),
+            options with { DeadLetterTopic = DeadLetterTopic },
+            Producer,
+            Serializer,
+            TimeProvider.System,
+            broker.LoggerFactory);
+    }
+
+    public MessagingTestBroker Broker { get; }
+
+    public string Topic { get; } = MessagingTestBroker.UniqueName("source");
+
+    public string DeadLetterTopic { get; } = MessagingTestBroker.UniqueName("dead-letter");
+
+    public string GroupId { get; } = MessagingTestBroker.UniqueName("group");
+
+    public KafkaMessageSerializer Serializer { get; } = new();
+
+    public KafkaMessageFactory Factory { get; } = new(TimeProvider.System);
+
+    public KafkaProducerManager Producer { get; }
+
+    public KafkaConsumerManager Consumers { get; }
+
+    public static KafkaConsumerManagerOptions FastRetries(int maxRetries = 2) => new()
+    {
+        MaxRetries = maxRetries,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+        ShutdownGracePeriod = TimeSpan.FromSeconds(5),
+    };
+
+    public static async Task<ConsumerTestHarness> CreateAsync(MessagingTestBroker broker, KafkaConsumerManagerOptions? options = null)
+    {
+        var harness = new ConsumerTestHarness(broker, options ?? FastRetries());
+        await broker.CreateTopicsAsync(harness.Topic, harness.DeadLetterTopic);
+        return harness;
+    }
+
+    public Task<IConsumerSubscription> SubscribeAsync(Func<ConsumedMessage, CancellationToken, Task> handler) =>
+        Consumers.StartAsync([Topic], GroupId, handler, CancellationToken.None);
+
+    public async Task<KafkaMessage> SendAsync(string key, JsonObject data)
+    {
+        var message = Factory.Create(MessageType.RawData, "tests", data);
+        await Producer.SendAsync(Topic, message, key, CancellationToken.None);
+        return message;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Consumers.DisposeAsync();
+        await Producer.DisposeAsync();
+    }
+}
