@@ -66,6 +66,20 @@ public sealed class RawFetchAndMetadataTests
     }
 
     [Test]
+    public async Task FetchWithTinyPartitionMaxBytes_StillReturnsExactlyOneWholeBatch()
+    {
+        string topic = CreateTopic();
+        int firstBatchSize = AppendOneRecord(topic);
+        AppendOneRecord(topic);
+        await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
+
+        await connection.SendAsync((short)ApiKey.Fetch, FetchVersion, body => WriteFetch(body, topic, offset: 0, maxWaitMs: 5_000, partitionMaxBytes: 10));
+        var partition = ReadSinglePartition((await connection.ReceiveAsync()).Body);
+
+        Assert.That(partition.RecordsLength, Is.EqualTo(firstBatchSize));
+    }
+
+    [Test]
     public async Task FetchBeyondTheEnd_IsOffsetOutOfRange()
     {
         string topic = CreateTopic();
@@ -156,14 +170,16 @@ public sealed class RawFetchAndMetadataTests
         return topic;
     }
 
-    private void AppendOneRecord(string topic)
+    /// <summary>Appends a one-record batch; returns its size.</summary>
+    private int AppendOneRecord(string topic)
     {
         byte[] batch = new RecordBatchBuilder().Add("k", "v", 1_700_000_000_000).Build();
         RecordBatchValidator.Validate(batch, int.MaxValue, out var header, out _);
         Topics.GetPartition(topic, 0)!.Append(batch, header);
+        return batch.Length;
     }
 
-    private static void WriteFetch(KafkaWriter body, string topic, long offset, int maxWaitMs)
+    private static void WriteFetch(KafkaWriter body, string topic, long offset, int maxWaitMs, int partitionMaxBytes = 1024 * 1024)
     {
         body.WriteInt32(-1); // replica_id
         body.WriteInt32(maxWaitMs);
@@ -179,7 +195,7 @@ public sealed class RawFetchAndMetadataTests
         body.WriteInt32(-1); // current_leader_epoch
         body.WriteInt64(offset);
         body.WriteInt64(-1); // log_start_offset
-        body.WriteInt32(1024 * 1024); // partition_max_bytes
+        body.WriteInt32(partitionMaxBytes);
         body.WriteArrayCount(0); // forgotten topics
         body.WriteString(""); // rack_id
     }
