@@ -108,7 +108,7 @@ public sealed class RawFetchAndMetadataTests
     [Test]
     public async Task MetadataV4_WithAutoCreationDisallowed_AnswersUnknownTopic_AndCreatesNothing()
     {
-        string topic = UniqueName.For("not-created");
+        string topic = UniqueNames.For("not-created");
         await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
 
         await connection.SendAsync((short)ApiKey.Metadata, 4, body => WriteMetadataRequest(body, [topic], allowAutoCreate: false));
@@ -124,7 +124,7 @@ public sealed class RawFetchAndMetadataTests
     [Test]
     public async Task MetadataV4_WithAutoCreationAllowed_CreatesTheTopicWithDefaultPartitions()
     {
-        string topic = UniqueName.For("auto-created");
+        string topic = UniqueNames.For("auto-created");
         await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
 
         await connection.SendAsync((short)ApiKey.Metadata, 4, body => WriteMetadataRequest(body, [topic], allowAutoCreate: true));
@@ -165,7 +165,7 @@ public sealed class RawFetchAndMetadataTests
 
     private string CreateTopic()
     {
-        string topic = UniqueName.For("raw-fetch");
+        string topic = UniqueNames.For("raw-fetch");
         Assert.That(Topics.Create(topic, 1, 1, [], validateOnly: false).Error, Is.EqualTo(ErrorCode.None));
         return topic;
     }
