@@ -129,7 +129,8 @@ internal sealed partial class BrokerConnection
             bytes = rented.AsMemory(0, (int)frame.Length);
         }
 
-        RequestHeader header = default;
+        // Until the header is decoded, failures are logged as API -1 rather than a misleading "Produce v0".
+        var header = new RequestHeader((ApiKey)(-1), -1, -1, null);
         try
         {
             int headerLength;
