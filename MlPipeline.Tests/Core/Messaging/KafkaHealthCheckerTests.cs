@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Health;
 
 namespace MlPipeline.Tests.Core.Messaging;
@@ -104,4 +105,32 @@ public sealed class KafkaHealthCheckerTests
             Assert.That(stopwatch.Elapsed, Is.LessThan(timeout + TimeSpan.FromSeconds(2)));
         }
     }
+
+    [Test]
+    public async Task GetReportAsync_WithConsumerManager_ListsItsSubscriptionsAndStates()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker);
+        var subscription = await harness.SubscribeAsync((_, _) => Task.CompletedTask);
+        using var checker = new KafkaHealthChecker(
+            broker.AdminConfig(),
+            new KafkaHealthCheckOptions { ExpectedTopics = [harness.Topic] },
+            TimeProvider.System,
+            broker.LoggerFactory.CreateLogger<KafkaHealthChecker>(),
+            harness.Consumers);
+
+        var running = await checker.GetReportAsync(CancellationToken.None);
+        await subscription.StopAsync(CancellationToken.None);
+        var stopped = await checker.GetReportAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(running.Status, Is.EqualTo(HealthStatus.Healthy), running.Description);
+            Assert.That(running.Subscriptions, Is.EqualTo(new[] { new SubscriptionHealth(harness.GroupId, [harness.Topic], ConsumerSubscriptionState.Running, null) }).Using<SubscriptionHealth>(SameSubscription));
+            Assert.That(stopped.Subscriptions.Single().State, Is.EqualTo(ConsumerSubscriptionState.Stopped));
+        }
+    }
+
+    // Records compare lists by reference, so compare the fields.
+    private static bool SameSubscription(SubscriptionHealth left, SubscriptionHealth right) =>
+        left.GroupId == right.GroupId && left.Topics.SequenceEqual(right.Topics) && left.State == right.State && left.Fault == right.Fault;
 }
