@@ -133,4 +133,31 @@ public sealed class KafkaHealthCheckerTests
     // Records compare lists by reference, so compare the fields.
     private static bool SameSubscription(SubscriptionHealth left, SubscriptionHealth right) =>
         left.GroupId == right.GroupId && left.Topics.SequenceEqual(right.Topics) && left.State == right.State && left.Fault == right.Fault;
+
+    [Test]
+    public async Task CheckHealthAsync_SubscriptionFaulted_UnhealthyNamingTheGroup()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker);
+
+        // librdkafka rejects an invalid topic regex when subscribing: the subscription faults before it runs.
+        Assert.That(
+            () => harness.Consumers.StartAsync(["^[unclosed"], harness.GroupId, (_, _) => Task.CompletedTask, CancellationToken.None),
+            Throws.InstanceOf<Confluent.Kafka.KafkaException>());
+        using var checker = new KafkaHealthChecker(
+            broker.AdminConfig(),
+            new KafkaHealthCheckOptions(),
+            TimeProvider.System,
+            broker.LoggerFactory.CreateLogger<KafkaHealthChecker>(),
+            harness.Consumers);
+
+        var result = await checker.CheckHealthAsync(new HealthCheckContext(), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(harness.Consumers.Subscriptions.Single().State, Is.EqualTo(ConsumerSubscriptionState.Faulted));
+            Assert.That(harness.Consumers.Subscriptions.Single().Fault, Is.Not.Null);
+            Assert.That(result.Status, Is.EqualTo(HealthStatus.Unhealthy));
+            Assert.That(result.Description, Does.Contain(harness.GroupId));
+        }
+    }
 }
