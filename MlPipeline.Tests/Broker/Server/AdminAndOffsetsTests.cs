@@ -30,7 +30,7 @@ public sealed class AdminAndOffsetsTests
     [Test]
     public async Task CreateTopics_ThenDescribeTopics_ReportsPartitionsLedByTheBroker()
     {
-        string topic = UniqueName.For("admin");
+        string topic = UniqueNames.For("admin");
         await _admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 4, ReplicationFactor = 1 }]);
 
         var description = await _admin.DescribeTopicsAsync(TopicCollection.OfTopicNames([topic]));
@@ -47,7 +47,7 @@ public sealed class AdminAndOffsetsTests
     [Test]
     public async Task CreateTopics_ExistingName_FailsWithTopicAlreadyExists()
     {
-        string topic = UniqueName.For("admin");
+        string topic = UniqueNames.For("admin");
         await _admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }]);
 
         var failure = Assert.ThrowsAsync<CreateTopicsException>(() =>
@@ -61,7 +61,7 @@ public sealed class AdminAndOffsetsTests
     [TestCase("zero-partitions", 0, (short)1, ErrorCode.InvalidPartitions)]
     public void CreateTopics_InvalidRequest_FailsWithTheMatchingError(string name, int partitions, short replicationFactor, ErrorCode expected)
     {
-        string topic = name.Contains('/') ? name : UniqueName.For(name);
+        string topic = name.Contains('/') ? name : UniqueNames.For(name);
 
         var failure = Assert.ThrowsAsync<CreateTopicsException>(() =>
             _admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = replicationFactor }]));
@@ -74,7 +74,7 @@ public sealed class AdminAndOffsetsTests
     {
         var spec = new TopicSpecification
         {
-            Name = UniqueName.For("admin"),
+            Name = UniqueNames.For("admin"),
             NumPartitions = 1,
             Configs = new Dictionary<string, string> { ["cleanup.policy"] = "compact" },
         };
@@ -87,7 +87,7 @@ public sealed class AdminAndOffsetsTests
     [Test]
     public async Task CreateTopics_ValidateOnly_DoesNotCreateTheTopic()
     {
-        string topic = UniqueName.For("admin");
+        string topic = UniqueNames.For("admin");
 
         await _admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }], new CreateTopicsOptions { ValidateOnly = true });
 
@@ -98,7 +98,7 @@ public sealed class AdminAndOffsetsTests
     [Test]
     public async Task DescribeConfigs_TopicWithOverride_ReportsOverrideAndDefaults()
     {
-        string topic = UniqueName.For("admin");
+        string topic = UniqueNames.For("admin");
         await _admin.CreateTopicsAsync([new TopicSpecification
         {
             Name = topic,
@@ -131,7 +131,7 @@ public sealed class AdminAndOffsetsTests
     [Test]
     public async Task DeleteTopics_RemovesTheTopicFromMetadata()
     {
-        string topic = UniqueName.For("admin");
+        string topic = UniqueNames.For("admin");
         await _admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }]);
 
         await _admin.DeleteTopicsAsync([topic]);
@@ -142,7 +142,7 @@ public sealed class AdminAndOffsetsTests
     [Test]
     public void DeleteTopics_UnknownTopic_FailsWithUnknownTopic()
     {
-        var failure = Assert.ThrowsAsync<DeleteTopicsException>(() => _admin.DeleteTopicsAsync([UniqueName.For("missing")]));
+        var failure = Assert.ThrowsAsync<DeleteTopicsException>(() => _admin.DeleteTopicsAsync([UniqueNames.For("missing")]));
 
         Assert.That(failure!.Results.Single().Error.Code, Is.EqualTo(ErrorCode.UnknownTopicOrPart));
     }
@@ -182,7 +182,7 @@ public sealed class AdminAndOffsetsTests
 
     private async Task<string> CreateTopicWithMessagesAsync(int count, long firstTimestamp)
     {
-        string topic = UniqueName.For("offsets");
+        string topic = UniqueNames.For("offsets");
         await _admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }]);
         using var producer = KafkaTestClients.BuildProducer<Null, string>(KafkaTestClients.ProducerConfig(_broker.BootstrapServers));
         for (int i = 0; i < count; i++)

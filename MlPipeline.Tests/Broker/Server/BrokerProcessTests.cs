@@ -13,7 +13,7 @@ public sealed class BrokerProcessTests
     public async Task KilledWithSigkill_RestartedOnTheSameDataDirectory_KeepsAcknowledgedMessages()
     {
         using var dataDirectory = new TemporaryDirectory("broker-process");
-        string topic = UniqueName.For("durable");
+        string topic = UniqueNames.For("durable");
         string[] args = ["--port", "0", "--data-dir", dataDirectory.Path, "--partitions", "1", "--flush", "always"];
 
         using (var broker = await BrokerProcess.StartAsync(args))

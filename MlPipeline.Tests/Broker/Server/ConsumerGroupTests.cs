@@ -22,8 +22,8 @@ public sealed class ConsumerGroupTests
     [Test]
     public async Task TwoSubscribedConsumers_ShareThePartitions_ReceiveEveryMessage_AndARestartedConsumerResumesFromCommits()
     {
-        string topic = UniqueName.For("group-topic");
-        string group = UniqueName.For("group");
+        string topic = UniqueNames.For("group-topic");
+        string group = UniqueNames.For("group");
         using (var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(_broker.BootstrapServers)))
             await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions }]);
 

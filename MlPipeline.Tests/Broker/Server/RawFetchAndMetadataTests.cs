@@ -66,6 +66,20 @@ public sealed class RawFetchAndMetadataTests
     }
 
     [Test]
+    public async Task FetchWithTinyPartitionMaxBytes_StillReturnsExactlyOneWholeBatch()
+    {
+        string topic = CreateTopic();
+        int firstBatchSize = AppendOneRecord(topic);
+        AppendOneRecord(topic);
+        await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
+
+        await connection.SendAsync((short)ApiKey.Fetch, FetchVersion, body => WriteFetch(body, topic, offset: 0, maxWaitMs: 5_000, partitionMaxBytes: 10));
+        var partition = ReadSinglePartition((await connection.ReceiveAsync()).Body);
+
+        Assert.That(partition.RecordsLength, Is.EqualTo(firstBatchSize));
+    }
+
+    [Test]
     public async Task FetchBeyondTheEnd_IsOffsetOutOfRange()
     {
         string topic = CreateTopic();
@@ -94,7 +108,7 @@ public sealed class RawFetchAndMetadataTests
     [Test]
     public async Task MetadataV4_WithAutoCreationDisallowed_AnswersUnknownTopic_AndCreatesNothing()
     {
-        string topic = UniqueName.For("not-created");
+        string topic = UniqueNames.For("not-created");
         await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
 
         await connection.SendAsync((short)ApiKey.Metadata, 4, body => WriteMetadataRequest(body, [topic], allowAutoCreate: false));
@@ -110,7 +124,7 @@ public sealed class RawFetchAndMetadataTests
     [Test]
     public async Task MetadataV4_WithAutoCreationAllowed_CreatesTheTopicWithDefaultPartitions()
     {
-        string topic = UniqueName.For("auto-created");
+        string topic = UniqueNames.For("auto-created");
         await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
 
         await connection.SendAsync((short)ApiKey.Metadata, 4, body => WriteMetadataRequest(body, [topic], allowAutoCreate: true));
@@ -151,19 +165,21 @@ public sealed class RawFetchAndMetadataTests
 
     private string CreateTopic()
     {
-        string topic = UniqueName.For("raw-fetch");
+        string topic = UniqueNames.For("raw-fetch");
         Assert.That(Topics.Create(topic, 1, 1, [], validateOnly: false).Error, Is.EqualTo(ErrorCode.None));
         return topic;
     }
 
-    private void AppendOneRecord(string topic)
+    /// <summary>Appends a one-record batch; returns its size.</summary>
+    private int AppendOneRecord(string topic)
     {
         byte[] batch = new RecordBatchBuilder().Add("k", "v", 1_700_000_000_000).Build();
         RecordBatchValidator.Validate(batch, int.MaxValue, out var header, out _);
         Topics.GetPartition(topic, 0)!.Append(batch, header);
+        return batch.Length;
     }
 
-    private static void WriteFetch(KafkaWriter body, string topic, long offset, int maxWaitMs)
+    private static void WriteFetch(KafkaWriter body, string topic, long offset, int maxWaitMs, int partitionMaxBytes = 1024 * 1024)
     {
         body.WriteInt32(-1); // replica_id
         body.WriteInt32(maxWaitMs);
@@ -179,7 +195,7 @@ public sealed class RawFetchAndMetadataTests
         body.WriteInt32(-1); // current_leader_epoch
         body.WriteInt64(offset);
         body.WriteInt64(-1); // log_start_offset
-        body.WriteInt32(1024 * 1024); // partition_max_bytes
+        body.WriteInt32(partitionMaxBytes);
         body.WriteArrayCount(0); // forgotten topics
         body.WriteString(""); // rack_id
     }

@@ -66,7 +66,7 @@ public sealed class RawProduceTests
     [Test]
     public async Task UnknownTopic_IsRejectedWithUnknownTopicOrPartition()
     {
-        var result = await ProduceAsync(UniqueName.For("missing"), ABatch(producerId: -1, sequence: -1, records: 1), acks: 1);
+        var result = await ProduceAsync(UniqueNames.For("missing"), ABatch(producerId: -1, sequence: -1, records: 1), acks: 1);
 
         Assert.That(result.Error, Is.EqualTo(ErrorCode.UnknownTopicOrPartition));
     }
@@ -101,7 +101,7 @@ public sealed class RawProduceTests
 
     private string CreateTopic()
     {
-        string topic = UniqueName.For("raw-produce");
+        string topic = UniqueNames.For("raw-produce");
         Assert.That(Topics.Create(topic, 1, 1, [], validateOnly: false).Error, Is.EqualTo(ErrorCode.None));
         return topic;
     }
