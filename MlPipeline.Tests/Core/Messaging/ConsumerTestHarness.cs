@@ -12,21 +12,26 @@ namespace MlPipeline.Tests.Core.Messaging;
 /// </summary>
 internal sealed class ConsumerTestHarness : IAsyncDisposable
 {
-    private ConsumerTestHarness(MessagingTestBroker broker, KafkaConsumerManagerOptions options)
+    private ConsumerTestHarness(MessagingTestBroker broker, KafkaConsumerManagerOptions options, ILoggerFactory loggerFactory)
     {
         Broker = broker;
+        var producerConfig = broker.ProducerConfig();
+
+        // A send to a missing topic fails after this long instead of librdkafka's 30 s.
+        producerConfig.TopicMetadataPropagationMaxMs = 200;
+        producerConfig.MessageTimeoutMs = 3_000;
         Producer = new KafkaProducerManager(
-            broker.ProducerConfig(),
+            producerConfig,
             Serializer,
             TimeProvider.System,
-            broker.LoggerFactory.CreateLogger<KafkaProducerManager>());
+            loggerFactory.CreateLogger<KafkaProducerManager>());
         Consumers = new KafkaConsumerManager(
             broker.ConsumerConfig(),
             options with { DeadLetterTopic = DeadLetterTopic },
             Producer,
             Serializer,
             TimeProvider.System,
-            broker.LoggerFactory);
+            loggerFactory);
     }
 
     public MessagingTestBroker Broker { get; }
@@ -53,10 +58,15 @@ internal sealed class ConsumerTestHarness : IAsyncDisposable
         ShutdownGracePeriod = TimeSpan.FromSeconds(5),
     };
 
-    public static async Task<ConsumerTestHarness> CreateAsync(MessagingTestBroker broker, KafkaConsumerManagerOptions? options = null)
+    /// <param name="createDeadLetterTopic">False leaves the dead-letter topic missing (on a broker that does not auto-create).</param>
+    public static async Task<ConsumerTestHarness> CreateAsync(
+        MessagingTestBroker broker,
+        KafkaConsumerManagerOptions? options = null,
+        ILoggerFactory? loggerFactory = null,
+        bool createDeadLetterTopic = true)
     {
-        var harness = new ConsumerTestHarness(broker, options ?? FastRetries());
-        await broker.CreateTopicsAsync(harness.Topic, harness.DeadLetterTopic);
+        var harness = new ConsumerTestHarness(broker, options ?? FastRetries(), loggerFactory ?? broker.LoggerFactory);
+        await broker.CreateTopicsAsync(createDeadLetterTopic ? [harness.Topic, harness.DeadLetterTopic] : [harness.Topic]);
         return harness;
     }
 

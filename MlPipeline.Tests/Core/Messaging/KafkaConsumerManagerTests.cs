@@ -215,4 +215,35 @@ public sealed class KafkaConsumerManagerTests
             Assert.That(await harness.Broker.CommittedOffsetAsync(harness.GroupId, harness.Topic), Is.EqualTo(total));
         }
     }
+
+    [Test]
+    public async Task StopAsync_HandlerInFlight_WaitsForItWithinGracePeriodAndCommitsIt()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completed = 0;
+        var subscription = await harness.SubscribeAsync(async (_, cancellationToken) =>
+        {
+            started.TrySetResult();
+            await release.Task.WaitAsync(cancellationToken);
+            Interlocked.Increment(ref completed);
+        });
+        await harness.SendAsync("k", new JsonObject { ["n"] = 1 });
+        await started.Task.WaitAsync(ReadTimeout);
+
+        var stopping = subscription.StopAsync(CancellationToken.None);
+        var stateWhileDraining = subscription.State;
+        release.SetResult();
+        await stopping;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stateWhileDraining, Is.EqualTo(ConsumerSubscriptionState.Stopping));
+            Assert.That(Volatile.Read(ref completed), Is.EqualTo(1));
+            Assert.That(subscription.State, Is.EqualTo(ConsumerSubscriptionState.Stopped));
+            Assert.That(subscription.Completion.IsCompletedSuccessfully, Is.True);
+            Assert.That(await harness.Broker.CommittedOffsetAsync(harness.GroupId, harness.Topic), Is.EqualTo(1));
+        }
+    }
 }

@@ -1,25 +1,25 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using MlPipeline.Broker;
 using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Messaging;
 
 /// <summary>
-/// A real embedded broker on a free port plus client settings tuned for fast tests (short sessions, quick
+/// The shared <see cref="EmbeddedBrokerFixture"/> (single-partition topics by default) plus client settings tuned for fast tests (short sessions, quick
 /// auto-commit). Every test asks it for unique topic and group names so tests can share one broker.
 /// </summary>
 internal sealed class MessagingTestBroker : IAsyncDisposable
 {
-    private readonly BrokerServer server;
+    private readonly EmbeddedBrokerFixture fixture;
 
-    private MessagingTestBroker(BrokerServer server, ILoggerFactory loggerFactory)
+    private MessagingTestBroker(EmbeddedBrokerFixture fixture, ILoggerFactory loggerFactory)
     {
-        this.server = server;
+        this.fixture = fixture;
         LoggerFactory = loggerFactory;
     }
 
-    public string BootstrapServers => server.BootstrapServers;
+    public string BootstrapServers => fixture.BootstrapServers;
 
     public ILoggerFactory LoggerFactory { get; }
 
@@ -29,12 +29,13 @@ internal sealed class MessagingTestBroker : IAsyncDisposable
         var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("MESSAGING_TEST_LOG"), out var configured)
             ? configured
             : LogLevel.Warning;
-        var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
-            builder.AddProvider(new ProgressLoggerProvider(level)).SetMinimumLevel(level));
-        var server = await BrokerServer.StartAsync(
-            new BrokerOptions { Port = 0, AutoCreateTopics = autoCreateTopics, DefaultPartitions = 1 },
-            loggerFactory);
-        return new MessagingTestBroker(server, loggerFactory);
+        var loggerFactory = NUnitProgressLoggerProvider.CreateFactory(level);
+        var fixture = await EmbeddedBrokerFixture.StartAsync(options =>
+        {
+            options.AutoCreateTopics = autoCreateTopics;
+            options.DefaultPartitions = 1;
+        });
+        return new MessagingTestBroker(fixture, loggerFactory);
     }
 
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
@@ -110,7 +111,7 @@ internal sealed class MessagingTestBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await server.DisposeAsync();
+        await fixture.DisposeAsync();
         LoggerFactory.Dispose();
     }
 }

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Core.Messaging.Consuming;
+using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Health;
+using MlPipeline.Core.Messaging.Producing;
+
+namespace MlPipeline.Core.Messaging;
+
+public static class MessagingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the envelope serializer and factory, the process's one producer, the consumer manager, the
+    /// topic administrator and <see cref="KafkaHealthChecker"/> (add it to health checks with
+    /// <c>AddHealthChecks().AddCheck&lt;KafkaHealthChecker&gt;("kafka")</c>). All singletons, disposed with the container.
+    /// </summary>
+    public static IServiceCollection AddKafkaMessaging(
+        this IServiceCollection services,
+        Func<IServiceProvider, KafkaMessagingSettings> settingsFactory)
+    {
+        ArgumentNullException.ThrowIfNull(settingsFactory);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+        services.TryAddSingleton(settingsFactory);
+        services.TryAddSingleton<KafkaMessageSerializer>();
+        services.TryAddSingleton<KafkaMessageFactory>();
+        services.TryAddSingleton(provider => new KafkaProducerManager(
+            provider.GetRequiredService<KafkaMessagingSettings>().Producer,
+            provider.GetRequiredService<KafkaMessageSerializer>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<KafkaProducerManager>>()));
+        services.TryAddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<KafkaMessagingSettings>();
+            return new KafkaConsumerManager(
+                settings.Consumer,
+                settings.ConsumerManager,
+                provider.GetRequiredService<KafkaProducerManager>(),
+                provider.GetRequiredService<KafkaMessageSerializer>(),
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILoggerFactory>());
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<KafkaMessagingSettings>();
+            return new TopicAdministrator(settings.Admin, provider.GetRequiredService<ILogger<TopicAdministrator>>(), settings.AdminRequestTimeout);
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<KafkaMessagingSettings>();
+            return new KafkaHealthChecker(
+                settings.Admin,
+                settings.Health,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<KafkaHealthChecker>>(),
+                provider.GetRequiredService<KafkaConsumerManager>());
+        });
+        return services;
+    }
+}

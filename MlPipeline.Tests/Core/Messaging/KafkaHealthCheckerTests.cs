@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Confluent.Kafka;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Consuming;
+using MlPipeline.Core.Messaging.Health;
+
+namespace MlPipeline.Tests.Core.Messaging;
+
+[Parallelizable(ParallelScope.All)]
+public sealed class KafkaHealthCheckerTests
+{
+    private MessagingTestBroker broker = null!;
+
+    [OneTimeSetUp]
+    public async Task StartBroker() => broker = await MessagingTestBroker.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopBroker() => await broker.DisposeAsync();
+
+    private KafkaHealthChecker CreateChecker(string bootstrapServers, KafkaHealthCheckOptions options) =>
+        new(
+            new AdminClientConfig { BootstrapServers = bootstrapServers },
+            options,
+            TimeProvider.System,
+            broker.LoggerFactory.CreateLogger<KafkaHealthChecker>());
+
+    [Test]
+    public async Task GetReportAsync_TopicsPresentAndGroupBehind_HealthyWithRoundTripAndLagPerPartition()
+    {
+        var topic = MessagingTestBroker.UniqueName("watched");
+        var group = MessagingTestBroker.UniqueName("lagging");
+        await broker.CreateTopicsAsync(topic);
+        using (var producer = new ProducerBuilder<Null, string>(broker.ProducerConfig()).Build())
+        {
+            for (var index = 0; index < 5; index++)
+            {
+                await producer.ProduceAsync(topic, new Message<Null, string> { Value = $"m{index}" });
+            }
+        }
+
+        await Task.Run(() =>
+        {
+            var config = broker.ConsumerConfig();
+            config.GroupId = group;
+            using var committer = new ConsumerBuilder<Null, string>(config).Build();
+            committer.Commit([new TopicPartitionOffset(topic, 0, 2)]);
+        });
+        using var checker = CreateChecker(
+            broker.BootstrapServers,
+            new KafkaHealthCheckOptions { Timeout = TimeSpan.FromSeconds(5), ExpectedTopics = [topic], ConsumerGroups = [group] });
+
+        var report = await checker.GetReportAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.Status, Is.EqualTo(HealthStatus.Healthy), report.Description);
+            Assert.That(report.BrokerReachable, Is.True);
+            Assert.That(report.RoundTripMs, Is.GreaterThan(0));
+            Assert.That(report.BrokerCount, Is.EqualTo(1));
+            Assert.That(report.PresentTopics, Is.EqualTo(new[] { topic }));
+            Assert.That(report.MissingTopics, Is.Empty);
+            Assert.That(report.ConsumerGroups, Has.Count.EqualTo(1));
+            Assert.That(report.ConsumerGroups[0].TotalLag, Is.EqualTo(3));
+            Assert.That(report.ConsumerGroups[0].Partitions, Is.EqualTo(new[] { new PartitionLag(topic, 0, 2, 5, 3) }));
+        }
+    }
+
+    [Test]
+    public async Task CheckHealthAsync_ExpectedTopicMissing_DegradedNamingTheTopic()
+    {
+        var missing = MessagingTestBroker.UniqueName("absent");
+        using var checker = CreateChecker(broker.BootstrapServers, new KafkaHealthCheckOptions { ExpectedTopics = [missing] });
+
+        var result = await checker.CheckHealthAsync(new HealthCheckContext(), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(HealthStatus.Degraded));
+            Assert.That(result.Description, Does.Contain(missing));
+            Assert.That(result.Data["missing_topics"], Is.EqualTo(new[] { missing }));
+        }
+    }
+
+    [Test]
+    public async Task CheckHealthAsync_NothingListening_UnhealthyWithinTheTimeout()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var deadPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var timeout = TimeSpan.FromSeconds(1);
+        using var checker = CreateChecker($"127.0.0.1:{deadPort}", new KafkaHealthCheckOptions { Timeout = timeout });
+
+        var stopwatch = Stopwatch.StartNew();
+        var result = await checker.CheckHealthAsync(new HealthCheckContext(), CancellationToken.None);
+        stopwatch.Stop();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(HealthStatus.Unhealthy));
+            Assert.That(result.Description, Does.Contain("unreachable").And.Contain(deadPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(stopwatch.Elapsed, Is.LessThan(timeout + TimeSpan.FromSeconds(2)));
+        }
+    }
+
+    [Test]
+    public async Task GetReportAsync_WithConsumerManager_ListsItsSubscriptionsAndStates()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker);
+        var subscription = await harness.SubscribeAsync((_, _) => Task.CompletedTask);
+        using var checker = new KafkaHealthChecker(
+            broker.AdminConfig(),
+            new KafkaHealthCheckOptions { ExpectedTopics = [harness.Topic] },
+            TimeProvider.System,
+            broker.LoggerFactory.CreateLogger<KafkaHealthChecker>(),
+            harness.Consumers);
+
+        var running = await checker.GetReportAsync(CancellationToken.None);
+        await subscription.StopAsync(CancellationToken.None);
+        var stopped = await checker.GetReportAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(running.Status, Is.EqualTo(HealthStatus.Healthy), running.Description);
+            Assert.That(running.Subscriptions, Is.EqualTo(new[] { new SubscriptionHealth(harness.GroupId, [harness.Topic], ConsumerSubscriptionState.Running, null) }).Using<SubscriptionHealth>(SameSubscription));
+            Assert.That(stopped.Subscriptions.Single().State, Is.EqualTo(ConsumerSubscriptionState.Stopped));
+        }
+    }
+
+    // Records compare lists by reference, so compare the fields.
+    private static bool SameSubscription(SubscriptionHealth left, SubscriptionHealth right) =>
+        left.GroupId == right.GroupId && left.Topics.SequenceEqual(right.Topics) && left.State == right.State && left.Fault == right.Fault;
+
+    [Test]
+    public async Task CheckHealthAsync_SubscriptionFaulted_UnhealthyNamingTheGroup()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker);
+
+        // librdkafka rejects an invalid topic regex when subscribing: the subscription faults before it runs.
+        Assert.That(
+            () => harness.Consumers.StartAsync(["^[unclosed"], harness.GroupId, (_, _) => Task.CompletedTask, CancellationToken.None),
+            Throws.InstanceOf<Confluent.Kafka.KafkaException>());
+        using var checker = new KafkaHealthChecker(
+            broker.AdminConfig(),
+            new KafkaHealthCheckOptions(),
+            TimeProvider.System,
+            broker.LoggerFactory.CreateLogger<KafkaHealthChecker>(),
+            harness.Consumers);
+
+        var result = await checker.CheckHealthAsync(new HealthCheckContext(), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(harness.Consumers.Subscriptions.Single().State, Is.EqualTo(ConsumerSubscriptionState.Faulted));
+            Assert.That(harness.Consumers.Subscriptions.Single().Fault, Is.Not.Null);
+            Assert.That(result.Status, Is.EqualTo(HealthStatus.Unhealthy));
+            Assert.That(result.Description, Does.Contain(harness.GroupId));
+        }
+    }
+}

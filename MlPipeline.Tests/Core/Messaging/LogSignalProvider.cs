@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace MlPipeline.Tests.Core.Messaging;
+
+/// <summary>
+/// Completes <see cref="Seen"/> the first time a log message containing <paramref name="fragment"/> is written:
+/// lets a test await "the component reported this failure" instead of sleeping.
+/// </summary>
+internal sealed class LogSignalProvider(string fragment) : ILoggerProvider
+{
+    private readonly string fragment = fragment;
+    private readonly TaskCompletionSource seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Seen => seen.Task;
+
+    public ILogger CreateLogger(string categoryName) => new SignalLogger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class SignalLogger(LogSignalProvider owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel) && formatter(state, exception).Contains(owner.fragment, StringComparison.Ordinal))
+            {
+                owner.seen.TrySetResult();
+            }
+        }
+    }
+}
