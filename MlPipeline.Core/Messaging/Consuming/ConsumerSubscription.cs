@@ -134,7 +134,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Normal stop.
+            logger.LogDebug("Group {GroupId} stopped fetching on request", GroupId);
         }
         catch (Exception exception)
         {
@@ -275,7 +275,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         }
         catch (KafkaException exception) when (exception.Error.Code == ErrorCode.Local_NoOffset)
         {
-            // Nothing handled since the last commit.
+            logger.LogDebug("Group {GroupId}: nothing handled since the last commit", GroupId);
         }
         catch (KafkaException exception)
         {

@@ -12,7 +12,7 @@ namespace MlPipeline.Tests.Core.Messaging;
 /// </summary>
 internal sealed class ConsumerTestHarness : IAsyncDisposable
 {
-    private ConsumerTestHarness(MessagingTestBroker broker, KafkaConsumerManagerOptions options, ILoggerFactory loggerFactory)
+    private ConsumerTestHarness(MessagingTestBroker broker, KafkaConsumerManagerOptions options, ILoggerFactory loggerFactory, TimeProvider consumerClock)
     {
         Broker = broker;
         var producerConfig = broker.ProducerConfig();
@@ -30,7 +30,7 @@ internal sealed class ConsumerTestHarness : IAsyncDisposable
             options with { DeadLetterTopic = DeadLetterTopic },
             Producer,
             Serializer,
-            TimeProvider.System,
+            consumerClock,
             loggerFactory);
     }
 
@@ -59,13 +59,19 @@ internal sealed class ConsumerTestHarness : IAsyncDisposable
     };
 
     /// <param name="createDeadLetterTopic">False leaves the dead-letter topic missing (on a broker that does not auto-create).</param>
+    /// <param name="consumerClock">Clock of the consumer manager (retry delays, grace period); the system clock by default.</param>
     public static async Task<ConsumerTestHarness> CreateAsync(
         MessagingTestBroker broker,
         KafkaConsumerManagerOptions? options = null,
         ILoggerFactory? loggerFactory = null,
-        bool createDeadLetterTopic = true)
+        bool createDeadLetterTopic = true,
+        TimeProvider? consumerClock = null)
     {
-        var harness = new ConsumerTestHarness(broker, options ?? FastRetries(), loggerFactory ?? broker.LoggerFactory);
+        var harness = new ConsumerTestHarness(
+            broker,
+            options ?? FastRetries(),
+            loggerFactory ?? broker.LoggerFactory,
+            consumerClock ?? TimeProvider.System);
         await broker.CreateTopicsAsync(createDeadLetterTopic ? [harness.Topic, harness.DeadLetterTopic] : [harness.Topic]);
         return harness;
     }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Confluent.Kafka;
 using MlPipeline.Core.Messaging;
+using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 
@@ -244,6 +245,63 @@ public sealed class KafkaConsumerManagerTests
             Assert.That(subscription.State, Is.EqualTo(ConsumerSubscriptionState.Stopped));
             Assert.That(subscription.Completion.IsCompletedSuccessfully, Is.True);
             Assert.That(await harness.Broker.CommittedOffsetAsync(harness.GroupId, harness.Topic), Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task SecondMemberJoinsMidStream_RebalanceCommitsHandledWork_NoMessageLostOrHandledTwice()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker);
+        var topic = MessagingTestBroker.UniqueName("rebalanced");
+        using (var administrator = broker.CreateAdministrator())
+        {
+            await administrator.EnsureTopicsAsync([new TopicSpec(topic, Partitions: 3)], CancellationToken.None);
+        }
+
+        var handled = new ConcurrentQueue<string>();
+        var handledBySecond = 0;
+        var first = await harness.Consumers.StartAsync([topic], harness.GroupId, (message, _) =>
+        {
+            handled.Enqueue(message.Envelope.MessageId);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        var sent = new List<string>();
+        async Task SendBatchAsync(int count)
+        {
+            var results = await harness.Producer.SendBatchAsync(
+                topic,
+                Enumerable.Range(sent.Count, count).Select(index => ((string?)$"key-{index}", harness.Factory.Create(MessageType.RawData, "tests", new JsonObject { ["n"] = index }))),
+                CancellationToken.None);
+            sent.AddRange(results.Select(result => result.MessageId));
+        }
+
+        await SendBatchAsync(20);
+        Assert.That(() => handled, Has.Count.EqualTo(20).After(WaitMs, PollMs));
+        var second = await harness.Consumers.StartAsync([topic], harness.GroupId, (message, _) =>
+        {
+            Interlocked.Increment(ref handledBySecond);
+            handled.Enqueue(message.Envelope.MessageId);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        // Keep traffic flowing through the rebalance until the new member has taken over partitions.
+        var rebalanceDeadline = TimeSpan.FromSeconds(20);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref handledBySecond) == 0 && waited.Elapsed < rebalanceDeadline)
+        {
+            await SendBatchAsync(6);
+            Assert.That(() => handled, Has.Count.GreaterThanOrEqualTo(sent.Count).After(WaitMs, PollMs));
+        }
+
+        await SendBatchAsync(12);
+        Assert.That(() => handled, Has.Count.GreaterThanOrEqualTo(sent.Count).After(WaitMs, PollMs));
+        await Task.WhenAll(first.StopAsync(CancellationToken.None), second.StopAsync(CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Volatile.Read(ref handledBySecond), Is.GreaterThan(0), "the second member got partitions");
+            Assert.That(handled, Is.Unique);
+            Assert.That(handled, Is.EquivalentTo(sent));
         }
     }
 }
