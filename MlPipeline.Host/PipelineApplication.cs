@@ -1,4 +1,4 @@
-using Confluent.Kafka;
+using MlPipeline.Broker;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Host.Apis;
@@ -21,16 +21,23 @@ public static class PipelineApplication
     public const string DefaultConfigPath = "config/kafka_config.yaml";
 
     /// <summary>
-    /// Loads and validates the configuration and builds the host. Throws <see cref="ConfigurationException"/> (one
-    /// line per problem) before anything starts when the configuration is unusable.
+    /// Loads and validates the configuration, builds the host and, in embedded mode, starts the broker (so that every
+    /// Kafka client is configured with its real address). Throws <see cref="ConfigurationException"/> (one line per
+    /// problem) before anything starts when the configuration is unusable. The caller runs (or disposes) the host.
     /// </summary>
-    /// <param name="configureLogging">Replaces or adds log providers (tests send logs to their own output).</param>
-    public static WebApplication Build(PipelineHostSettings settings, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="configureLogging">Adjusts logging (tests raise the minimum level).</param>
+    public static async Task<WebApplication> BuildAsync(
+        PipelineHostSettings settings, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
         var config = PipelineConfigLoader.Load(settings.ConfigPath, settings.Environment);
         var endpoint = KafkaEndpoint.Resolve(config);
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = settings.Args });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = settings.Args,
+            // Named explicitly: when a test process builds the host, the entry assembly is the test runner's.
+            ApplicationName = typeof(PipelineApplication).Assembly.GetName().Name,
+        });
         // Both are no-ops unless the process really runs under systemd (Type=notify) or the Windows service manager.
         builder.Host.UseSystemd();
         builder.Host.UseWindowsService(options => options.ServiceName = "MlPipeline");
@@ -44,6 +51,12 @@ public static class PipelineApplication
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
+        if (endpoint.EmbeddedBroker is { } brokerOptions)
+        {
+            var server = await BrokerServer.StartAsync(brokerOptions, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken);
+            endpoint.AttachEmbeddedBroker(server);
+        }
+
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapTopicsApi();

@@ -8,7 +8,7 @@ var settings = new PipelineHostSettings(PipelineApplication.ResolveConfigPath(ar
 WebApplication app;
 try
 {
-    app = PipelineApplication.Build(settings);
+    app = await PipelineApplication.BuildAsync(settings);
 }
 catch (ConfigurationException exception)
 {

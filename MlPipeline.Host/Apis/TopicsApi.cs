@@ -25,7 +25,7 @@ internal static class TopicsApi
         IReadOnlyList<TopicInfo> topics;
         try
         {
-            topics = await administrator.DescribeAllTopicsAsync(cancellationToken);
+            topics = await administrator.DescribeTopicsAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

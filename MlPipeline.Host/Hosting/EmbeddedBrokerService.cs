@@ -1,40 +1,27 @@
-using MlPipeline.Broker;
-
 namespace MlPipeline.Host.Hosting;
 
 /// <summary>
-/// Runs MlPipeline.Broker inside the host when <c>broker.mode</c> is <c>embedded</c>. It is registered before every
-/// other hosted service: the Generic Host starts hosted services in registration order and stops them in reverse,
-/// so the broker listens before any stage connects and closes only after the last stage has committed its offsets.
+/// Owns the embedded MlPipeline.Broker for the host's lifetime. The broker is started while the host is built (so its
+/// address is known before any Kafka client is configured); this service is registered before every other hosted
+/// service, and the Generic Host stops hosted services in reverse order, so the broker closes only after the last
+/// stage has committed its offsets.
 /// </summary>
-internal sealed class EmbeddedBrokerService(
-    BrokerOptions options,
-    ILoggerFactory loggerFactory,
-    ILogger<EmbeddedBrokerService> logger) : IHostedService, IAsyncDisposable
+internal sealed class EmbeddedBrokerService(KafkaEndpoint endpoint, ILogger<EmbeddedBrokerService> logger) : IHostedService, IAsyncDisposable
 {
-    private BrokerServer? _server;
+    private int _stopped;
 
-    /// <summary>The address clients use, once started.</summary>
-    public string? BootstrapServers => _server?.BootstrapServers;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Binding happens inside StartAsync (not ExecuteAsync) so a port conflict fails start-up loudly.
-        _server = await BrokerServer.StartAsync(options, loggerFactory, cancellationToken);
-        logger.LogInformation(
-            "Embedded Kafka broker listening on {BootstrapServers}, data in {DataDirectory}",
-            _server.BootstrapServers, options.DataDirectory ?? "(memory)");
-    }
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        endpoint.EmbeddedServer is null
+            ? throw new InvalidOperationException("Build the host with PipelineApplication.BuildAsync, which starts the embedded broker.")
+            : Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
     public async ValueTask DisposeAsync()
     {
-        var server = Interlocked.Exchange(ref _server, null);
-        if (server is not null)
-        {
-            await server.DisposeAsync();
-            logger.LogInformation("Embedded Kafka broker stopped");
-        }
+        if (endpoint.EmbeddedServer is not { } server || Interlocked.Exchange(ref _stopped, 1) == 1)
+            return;
+        await server.DisposeAsync();
+        logger.LogInformation("Embedded Kafka broker on {BootstrapServers} stopped", server.BootstrapServers);
     }
 }

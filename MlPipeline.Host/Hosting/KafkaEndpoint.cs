@@ -1,34 +1,44 @@
-using System.Net;
-using System.Net.Sockets;
 using MlPipeline.Broker;
 using MlPipeline.Core.Configuration;
 
 namespace MlPipeline.Host.Hosting;
 
 /// <summary>
-/// Where this host's Kafka clients connect: the embedded broker's own address, or <c>kafka.bootstrap_servers</c>
-/// for an external cluster. Decided once, before any client is built.
+/// Where this host's Kafka clients connect: <c>kafka.bootstrap_servers</c> for an external cluster, or the embedded
+/// broker's bound address. In embedded mode the address is known only once the broker listens (port 0 picks a free
+/// port), so it is set exactly once by <see cref="PipelineApplication.BuildAsync"/>, before any client is created.
 /// </summary>
-internal sealed record KafkaEndpoint(BrokerMode Mode, string BootstrapServers, BrokerOptions? EmbeddedBroker)
+public sealed class KafkaEndpoint
 {
-    public static KafkaEndpoint Resolve(PipelineConfig config)
-    {
-        if (config.Broker.Mode == BrokerMode.External)
-            return new KafkaEndpoint(BrokerMode.External, config.Kafka.BootstrapServers, EmbeddedBroker: null);
+    private string? _bootstrapServers;
 
-        var broker = EmbeddedBrokerOptionsFactory.Create(config);
-        // Clients are configured before the broker binds, so "port 0" is turned into a concrete free port now.
-        if (broker.Port == 0)
-            broker.Port = FindFreePort(broker.Host);
-        var identity = new Broker.State.BrokerIdentity(broker);
-        return new KafkaEndpoint(BrokerMode.Embedded, $"{identity.Host}:{broker.Port}", broker);
+    private KafkaEndpoint(BrokerMode mode, string? bootstrapServers, BrokerOptions? embeddedBroker)
+    {
+        Mode = mode;
+        _bootstrapServers = bootstrapServers;
+        EmbeddedBroker = embeddedBroker;
     }
 
-    private static int FindFreePort(string host)
+    public BrokerMode Mode { get; }
+
+    /// <summary>The embedded broker's options; null in external mode.</summary>
+    public BrokerOptions? EmbeddedBroker { get; }
+
+    public string BootstrapServers =>
+        _bootstrapServers ?? throw new InvalidOperationException("The embedded broker has not been started yet.");
+
+    public static KafkaEndpoint Resolve(PipelineConfig config) =>
+        config.Broker.Mode == BrokerMode.External
+            ? new KafkaEndpoint(BrokerMode.External, config.Kafka.BootstrapServers, embeddedBroker: null)
+            : new KafkaEndpoint(BrokerMode.Embedded, bootstrapServers: null, EmbeddedBrokerOptionsFactory.Create(config));
+
+    /// <summary>The running embedded broker, once attached.</summary>
+    internal BrokerServer? EmbeddedServer { get; private set; }
+
+    internal void AttachEmbeddedBroker(BrokerServer server)
     {
-        var address = IPAddress.TryParse(host, out var parsed) ? parsed : IPAddress.Loopback;
-        using var probe = new TcpListener(address, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        if (Interlocked.CompareExchange(ref _bootstrapServers, server.BootstrapServers, null) is not null)
+            throw new InvalidOperationException("The embedded broker's address is already set.");
+        EmbeddedServer = server;
     }
 }

@@ -1,78 +1,60 @@
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Messaging;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
-using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Health;
-using MlPipeline.Core.Messaging.Producing;
 
 namespace MlPipeline.Host.Hosting;
 
 /// <summary>Registers the pipeline's shared Kafka layer, configured from <c>kafka_config.yaml</c>.</summary>
 internal static class PipelineServiceCollectionExtensions
 {
-    /// <summary>Health check name of the Kafka check, also used by <c>/api/health/kafka</c>.</summary>
+    /// <summary>Health check name of the Kafka check.</summary>
     public const string KafkaHealthCheckName = "kafka";
 
     public static IServiceCollection AddPipelineMessaging(this IServiceCollection services, PipelineConfig config, KafkaEndpoint endpoint)
     {
-        var clientConfigs = new KafkaClientConfigFactory(config, endpoint.BootstrapServers);
         services.AddSingleton(endpoint);
-        // Replaces the factory AddPipelineConfiguration registered: clients must use the resolved endpoint.
-        services.AddSingleton(clientConfigs);
-        services.AddSingleton(TimeProvider.System);
-
-        if (endpoint.EmbeddedBroker is { } brokerOptions)
+        if (endpoint.Mode == BrokerMode.Embedded)
         {
-            // First hosted service: up before any stage, down after all of them (see EmbeddedBrokerService).
-            services.AddSingleton(brokerOptions);
-            services.AddSingleton<EmbeddedBrokerService>();
-            services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBrokerService>());
+            // First hosted service: stopped last, after every stage has committed (see EmbeddedBrokerService).
+            services.AddHostedService<EmbeddedBrokerService>();
         }
 
-        services.AddSingleton<KafkaMessageSerializer>();
-        services.AddSingleton<KafkaMessageFactory>();
-        // One long-lived producer per process, shared by every stage and the dead-letter publisher.
-        services.AddSingleton(sp => new KafkaProducerManager(
-            clientConfigs.CreateProducerConfig(),
-            sp.GetRequiredService<KafkaMessageSerializer>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<KafkaProducerManager>>()));
-        services.AddSingleton(sp => new KafkaConsumerManager(
-            clientConfigs.CreateConsumerConfig(),
-            ConsumerManagerOptionsFrom(config),
-            sp.GetRequiredService<KafkaProducerManager>(),
-            sp.GetRequiredService<KafkaMessageSerializer>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+        // Replaces the factory AddPipelineConfiguration registered: clients must use the resolved endpoint, read
+        // lazily because in embedded mode it is known only once the broker listens.
+        services.AddSingleton(_ => new KafkaClientConfigFactory(config, endpoint.BootstrapServers));
+        services.AddSingleton(TimeProvider.System);
 
-        var startupTimeout = TimeSpan.FromSeconds(config.Broker.StartupTimeoutSeconds);
-        services.AddSingleton(sp => new TopicAdministrator(
-            clientConfigs.CreateAdminClientConfig(),
-            sp.GetRequiredService<ILogger<TopicAdministrator>>(),
-            startupTimeout));
+        var timeout = TimeSpan.FromSeconds(config.Broker.StartupTimeoutSeconds);
+        services.AddKafkaMessaging(sp => CreateMessagingSettings(sp.GetRequiredService<KafkaClientConfigFactory>(), config, timeout));
+
         services.AddSingleton(new TopicProvisioningOptions(PipelineTopics.Specs(config), RetryDelay: TimeSpan.FromSeconds(2)));
-        services.AddHostedService<TopicProvisioningService>();
-
-        services.AddSingleton(sp => new KafkaHealthChecker(
-            clientConfigs.CreateAdminClientConfig(),
-            new KafkaHealthCheckOptions
-            {
-                Timeout = startupTimeout,
-                ExpectedTopics = config.Topics.All.Select(topic => topic.Name).ToArray(),
-                ConsumerGroups = [config.Consumer.GroupId],
-            },
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<KafkaHealthChecker>>(),
-            sp.GetRequiredService<KafkaConsumerManager>()));
+        services.AddSingleton<TopicProvisioningService>();
+        services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioningService>());
         services.AddHealthChecks().AddCheck<KafkaHealthChecker>(KafkaHealthCheckName);
         return services;
     }
 
-    private static KafkaConsumerManagerOptions ConsumerManagerOptionsFrom(PipelineConfig config) => new()
-    {
-        MaxRetries = config.ErrorHandling.MaxRetries,
-        RetryBaseDelay = TimeSpan.FromSeconds(config.ErrorHandling.RetryDelaySeconds),
-        EnableDeadLetter = config.ErrorHandling.EnableDeadLetterQueue,
-        DeadLetterTopic = config.ErrorHandling.DeadLetterTopic,
-    };
+    private static KafkaMessagingSettings CreateMessagingSettings(KafkaClientConfigFactory clientConfigs, PipelineConfig config, TimeSpan timeout) =>
+        new()
+        {
+            Producer = clientConfigs.CreateProducerConfig(),
+            Consumer = clientConfigs.CreateConsumerConfig(),
+            Admin = clientConfigs.CreateAdminClientConfig(),
+            AdminRequestTimeout = timeout,
+            ConsumerManager = new KafkaConsumerManagerOptions
+            {
+                MaxRetries = config.ErrorHandling.MaxRetries,
+                RetryBaseDelay = TimeSpan.FromSeconds(config.ErrorHandling.RetryDelaySeconds),
+                EnableDeadLetter = config.ErrorHandling.EnableDeadLetterQueue,
+                DeadLetterTopic = config.ErrorHandling.DeadLetterTopic,
+            },
+            Health = new KafkaHealthCheckOptions
+            {
+                Timeout = timeout,
+                ExpectedTopics = config.Topics.All.Select(topic => topic.Name).ToArray(),
+                ConsumerGroups = [config.Consumer.GroupId],
+            },
+        };
 }

@@ -47,11 +47,11 @@ public sealed class PipelineHostRunner : IAsyncDisposable
             string configPath = System.IO.Path.Combine(directory.Path, "kafka_config.yaml");
             await File.WriteAllTextAsync(configPath, WithTestDefaults(yaml.Replace("{dir}", directory.Path, StringComparison.Ordinal), directory.Path), cancellationToken);
             var settings = new PipelineHostSettings(configPath, environment ?? new Dictionary<string, string?>(), []);
-            var app = PipelineApplication.Build(settings, logging => logging
-                .ClearProviders()
-                .AddProvider(new NUnitProgressLoggerProvider()));
+            // Console logging stays: NUnit captures it per test and shows it with a failure (Kestrel's own errors included).
+            var app = await PipelineApplication.BuildAsync(
+                settings, logging => logging.SetMinimumLevel(LogLevel.Warning), cancellationToken);
             await app.StartAsync(cancellationToken);
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
             return new PipelineHostRunner(app, directory, client);
         }

@@ -84,6 +84,17 @@ public sealed class TopicAdministrator : IDisposable
             .ToList();
     }
 
+    /// <summary>Every topic on the cluster with its partitions (internal "__" topics excluded), in one metadata round trip.</summary>
+    public async Task<IReadOnlyList<TopicInfo>> DescribeTopicsAsync(CancellationToken cancellationToken)
+    {
+        var metadata = await GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+        return metadata.Topics
+            .Where(topic => !topic.Error.IsError && !topic.Topic.StartsWith("__", StringComparison.Ordinal))
+            .OrderBy(topic => topic.Topic, StringComparer.Ordinal)
+            .Select(ToTopicInfo)
+            .ToList();
+    }
+
     /// <returns>The topic's partitions, or null when the topic does not exist.</returns>
     public async Task<TopicInfo?> DescribeTopicAsync(string name, CancellationToken cancellationToken)
     {
@@ -93,15 +104,16 @@ public sealed class TopicAdministrator : IDisposable
         // which the embedded broker does not speak.
         var metadata = await GetMetadataAsync(cancellationToken).ConfigureAwait(false);
         var topic = metadata.Topics.FirstOrDefault(candidate => candidate.Topic == name && !candidate.Error.IsError);
-        return topic is null
-            ? null
-            : new TopicInfo(
-                topic.Topic,
-                topic.Partitions
-                    .OrderBy(partition => partition.PartitionId)
-                    .Select(partition => new TopicPartitionInfo(partition.PartitionId, partition.Leader, partition.Replicas, partition.InSyncReplicas))
-                    .ToList());
+        return topic is null ? null : ToTopicInfo(topic);
     }
+
+    private static TopicInfo ToTopicInfo(TopicMetadata topic) =>
+        new(
+            topic.Topic,
+            topic.Partitions
+                .OrderBy(partition => partition.PartitionId)
+                .Select(partition => new TopicPartitionInfo(partition.PartitionId, partition.Leader, partition.Replicas, partition.InSyncReplicas))
+                .ToList());
 
     public void Dispose() => adminClient.Dispose();
 

@@ -34,7 +34,7 @@ internal sealed class DeadLetterPublisher
                 ShouldHandle = new PredicateBuilder().Handle<MessageDeliveryException>(),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
-                Delay = options.RetryBaseDelay,
+                Delay = options.RetryBaseDelay > options.DeadLetterMinimumDelay ? options.RetryBaseDelay : options.DeadLetterMinimumDelay,
                 MaxDelay = options.RetryMaxDelay,
                 UseJitter = false,
                 OnRetry = arguments =>

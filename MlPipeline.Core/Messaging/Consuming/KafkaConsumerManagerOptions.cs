@@ -6,8 +6,14 @@ public sealed record KafkaConsumerManagerOptions
     /// <summary>Retries of a failing handler before its message is dead-lettered; 0 dead-letters on the first failure. <value>Default 3.</value></summary>
     public int MaxRetries { get; init; } = 3;
 
-    /// <summary>Delay before the first retry; doubled for each later one. <value>Default 1 s.</value></summary>
+    /// <summary>Delay before the first retry; doubled for each later one; zero retries at once. <value>Default 1 s.</value></summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Shortest delay between two attempts to dead-letter a message: even with <see cref="RetryBaseDelay"/> zero, an
+    /// unreachable dead-letter topic must not be retried in a tight loop. <value>Default 100 ms.</value>
+    /// </summary>
+    public TimeSpan DeadLetterMinimumDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Longest delay between two attempts, also for the endless dead-letter retries. <value>Default 30 s.</value></summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
@@ -29,10 +35,10 @@ public sealed record KafkaConsumerManagerOptions
             throw new ArgumentException($"MaxRetries must be 0 or more, was {MaxRetries}.", nameof(MaxRetries));
         }
 
-        if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
+        if (RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
         {
             throw new ArgumentException(
-                $"RetryBaseDelay must be positive and at most RetryMaxDelay, were {RetryBaseDelay} and {RetryMaxDelay}.",
+                $"RetryBaseDelay must be zero or more and at most RetryMaxDelay, were {RetryBaseDelay} and {RetryMaxDelay}.",
                 nameof(RetryBaseDelay));
         }
 
