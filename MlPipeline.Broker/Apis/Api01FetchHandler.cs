@@ -60,7 +60,7 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
         {
             string name = reader.ReadString();
             topics.TryGetTopic(name, out var topic);
-            int partitionCount = reader.ReadArrayCount(minElementSize: 20);
+            int partitionCount = reader.ReadArrayCount(minElementSize: 16);
             var partitions = new FetchPartition[Math.Max(partitionCount, 0)];
             for (int p = 0; p < partitions.Length; p++)
             {
