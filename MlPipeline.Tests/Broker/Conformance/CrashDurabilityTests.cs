@@ -32,7 +32,7 @@ public sealed class CrashDurabilityTests
         await using (var broker = await BrokerProcess.StartAsync(arguments))
         {
             await CreateTopicAsync(broker.BootstrapServers, topic, Partitions);
-            acknowledged = ProduceAcknowledged(broker.BootstrapServers, topic, "before-kill", 0, MessageCount);
+            acknowledged = TopicContents.ProduceAcknowledged(broker.BootstrapServers, topic, "before-kill", 0, MessageCount);
             await broker.KillAsync();
         }
 
@@ -56,13 +56,13 @@ public sealed class CrashDurabilityTests
             // Several produce waves, so the segment holds several batches and the garbage follows the last one.
             acknowledged = [];
             for (int wave = 0; wave < 4; wave++)
-                acknowledged.AddRange(ProduceAcknowledged(broker.BootstrapServers, topic, "before", wave * (before / 4), before / 4));
+                acknowledged.AddRange(TopicContents.ProduceAcknowledged(broker.BootstrapServers, topic, "before", wave * (before / 4), before / 4));
         }
         AppendGarbage(LastSegment(dataDirectory.Path, topic), garbage);
 
         await using var restarted = await EmbeddedBrokerFixture.StartAsync(o => o.DataDirectory = dataDirectory.Path);
         var survivors = TopicContents.Read(restarted.BootstrapServers, topic, 1, before, ReadTimeout);
-        var appended = ProduceAcknowledged(restarted.BootstrapServers, topic, "after", 0, after);
+        var appended = TopicContents.ProduceAcknowledged(restarted.BootstrapServers, topic, "after", 0, after);
         var everything = TopicContents.Read(restarted.BootstrapServers, topic, 1, before + after, ReadTimeout);
         using (Assert.EnterMultipleScope())
         {
@@ -76,34 +76,6 @@ public sealed class CrashDurabilityTests
     {
         using var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(bootstrapServers));
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
-    }
-
-    /// <summary>Produces with acks=all and returns each message where the broker acknowledged it.</summary>
-    private static List<StoredMessage> ProduceAcknowledged(string bootstrapServers, string topic, string prefix, int first, int count)
-    {
-        var acknowledged = new List<StoredMessage>();
-        var failures = new List<string>();
-        using (var producer = KafkaTestClients.BuildProducer<string, string>(KafkaTestClients.ProducerConfig(bootstrapServers)))
-        {
-            for (int i = first; i < first + count; i++)
-            {
-                producer.Produce(topic, new Message<string, string> { Key = $"{prefix}-k{i}", Value = $"{prefix}-value-{i}-{new string('v', i % 50)}" }, report =>
-                {
-                    // Delivery reports arrive on librdkafka's poll thread, while Flush runs on ours.
-                    lock (acknowledged)
-                    {
-                        if (report.Error.IsError) failures.Add(report.Error.Reason);
-                        else acknowledged.Add(new StoredMessage(report.Partition.Value, report.Offset.Value, report.Message.Key, report.Message.Value));
-                    }
-                });
-            }
-            Assert.That(producer.Flush(TimeSpan.FromSeconds(15)), Is.Zero, "messages still in flight after flush");
-        }
-        lock (acknowledged)
-        {
-            Assert.That(failures, Is.Empty, "delivery failures");
-            return [.. acknowledged.OrderBy(m => m.Partition).ThenBy(m => m.Offset)];
-        }
     }
 
     private static string LastSegment(string dataDirectory, string topic)
