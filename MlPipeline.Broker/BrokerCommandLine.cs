@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 
 namespace MlPipeline.Broker;
@@ -17,7 +18,7 @@ public static class BrokerCommandLine
           --help                      Show this text
         """;
 
-    private static readonly HashSet<string> ValueOptions = ["--port", "--host", "--advertised-host", "--data-dir", "--partitions", "--flush"];
+    private static readonly FrozenSet<string> ValueOptions = new[] { "--port", "--host", "--advertised-host", "--data-dir", "--partitions", "--flush" }.ToFrozenSet(StringComparer.Ordinal);
 
     public static bool TryParse(IReadOnlyList<string> args, out BrokerOptions options, out string? error)
     {

@@ -26,8 +26,11 @@ public sealed partial class BrokerServer : IAsyncDisposable
     private readonly ILogger<BrokerServer> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly CancellationTokenSource _stopping = new();
+    /// <summary>How long stopping waits for connections to finish their current request before cutting them off.</summary>
+    private static readonly TimeSpan ConnectionDrainTimeout = TimeSpan.FromSeconds(5);
+
     // live connection => its serving task; removed when the task ends
-    private readonly ConcurrentDictionary<Task, byte> _connections = new();
+    private readonly ConcurrentDictionary<BrokerConnection, Task> _connections = new();
     private Task _acceptLoop = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
     private int _disposed;
@@ -152,10 +155,17 @@ public sealed partial class BrokerServer : IAsyncDisposable
             }
             socket.NoDelay = true;
             var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, connectionLogger);
-            var serving = Task.Run(() => connection.RunAsync(cancellationToken), CancellationToken.None);
-            _connections.TryAdd(serving, 0);
-            _ = serving.ContinueWith(static (task, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(task, out _),
-                _connections, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _connections[connection] = Task.Run(async () =>
+            {
+                try
+                {
+                    await connection.RunAsync(cancellationToken);
+                }
+                finally
+                {
+                    _connections.TryRemove(connection, out _);
+                }
+            }, CancellationToken.None);
         }
     }
 
@@ -203,8 +213,17 @@ public sealed partial class BrokerServer : IAsyncDisposable
         _listener.Dispose();
         await _acceptLoop;
         await _maintenance;
-        // Cancelling the token ends every connection loop (parked fetches included); each closes its socket.
-        await Task.WhenAll(_connections.Keys);
+        // Cancelling the token ends every connection loop (parked fetches and joins included); each closes
+        // its socket. A handler that ignores the token must not hang shutdown: its socket is cut instead.
+        try
+        {
+            await Task.WhenAll(_connections.Values).WaitAsync(ConnectionDrainTimeout, _timeProvider);
+        }
+        catch (TimeoutException)
+        {
+            LogConnectionsCutOff(_connections.Count);
+            foreach (var connection in _connections.Keys) connection.Abort();
+        }
         _topics.Dispose(); // flushes and closes every partition log
         await _services.DisposeAsync(); // disposes the store and the group coordinator
         _stopping.Dispose();
@@ -219,6 +238,9 @@ public sealed partial class BrokerServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a connection failed: {Error}")]
     private partial void LogAcceptFailed(SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Connections} connections did not finish within the shutdown grace period and were cut off")]
+    private partial void LogConnectionsCutOff(int connections);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Segments} segments")]
     private partial void LogRetention(int segments);

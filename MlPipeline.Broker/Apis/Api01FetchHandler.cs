@@ -28,12 +28,15 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
         var fetch = Parse(request);
         long started = timeProvider.GetTimestamp();
         var maxWait = TimeSpan.FromMilliseconds(Math.Max(0, fetch.MaxWaitMs));
-        while (true)
+        while (!IsReady(fetch))
         {
-            // Take the wake-up signals before looking at the logs, so an append in between is not missed.
-            var wakeUps = CollectWakeUps(fetch);
             var remaining = maxWait - timeProvider.GetElapsedTime(started);
-            if (wakeUps.Count == 0 || remaining <= TimeSpan.Zero || IsReady(fetch)) break;
+            if (remaining <= TimeSpan.Zero) break;
+            // Arm the wake-up signals, then look again: an append between the first check and arming
+            // would otherwise be missed until max_wait_ms. (Arming only here keeps the common
+            // data-available path free of allocations.)
+            var wakeUps = CollectWakeUps(fetch);
+            if (wakeUps.Count == 0 || IsReady(fetch)) break;
             await WaitAsync(wakeUps, remaining, cancellationToken);
         }
         Write(fetch, request.Version, response);
@@ -60,7 +63,7 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
         {
             string name = reader.ReadString();
             topics.TryGetTopic(name, out var topic);
-            int partitionCount = reader.ReadArrayCount(minElementSize: 16);
+            int partitionCount = reader.ReadArrayCount(minElementSize: 16); // v4: partition, fetch_offset, partition_max_bytes
             var partitions = new FetchPartition[Math.Max(partitionCount, 0)];
             for (int p = 0; p < partitions.Length; p++)
             {

@@ -229,6 +229,7 @@ internal sealed class Group : IDisposable
     private Task<JoinGroupResult> RejoinExistingMember(GroupMember member, JoinGroupCommand join)
     {
         ResetSession(member);
+        if (_members.Count == 1) _protocolType = join.ProtocolType; // a sole member may switch protocol type
         switch (_state)
         {
             case GroupState.PreparingRebalance:
@@ -434,7 +435,14 @@ internal sealed class Group : IDisposable
         lock (_lock)
         {
             if (_disposed || !_members.TryGetValue(member.MemberId, out var current) || !ReferenceEquals(current, member)) return;
-            if (_time.GetUtcNow() < member.SessionDeadline) return; // reset by a request while this callback waited
+            var remaining = member.SessionDeadline - _time.GetUtcNow();
+            if (remaining > TimeSpan.Zero)
+            {
+                // Reset by a request while this callback waited for the lock, or a system timer that fired a
+                // little early against the wall clock: re-arm for what is left rather than expire a live member.
+                member.SessionTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+                return;
+            }
 
             // A member whose JoinGroup/SyncGroup is parked cannot heartbeat on that connection; as Kafka,
             // keep it alive until its request is answered.

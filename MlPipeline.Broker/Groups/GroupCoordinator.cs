@@ -41,6 +41,7 @@ public sealed class GroupCoordinator : IDisposable
     /// </summary>
     public Task<JoinGroupResult> JoinGroupAsync(JoinGroupCommand join, CancellationToken cancellationToken)
     {
+        if (IsDisposed) return Task.FromResult(JoinGroupResult.Failed(ErrorCode.CoordinatorNotAvailable, join.MemberId));
         if (join.GroupId.Length == 0) return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InvalidGroupId, join.MemberId));
         if (join.SessionTimeoutMs < _options.GroupMinSessionTimeoutMs || join.SessionTimeoutMs > _options.GroupMaxSessionTimeoutMs)
             return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InvalidSessionTimeout, join.MemberId));
@@ -74,6 +75,7 @@ public sealed class GroupCoordinator : IDisposable
     public ErrorCode CommitOffsets(string groupId, int generationId, string memberId,
         IReadOnlyList<(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata)> offsets)
     {
+        if (IsDisposed) return ErrorCode.CoordinatorNotAvailable;
         if (groupId.Length == 0) return ErrorCode.InvalidGroupId;
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var committed = offsets
@@ -126,6 +128,9 @@ public sealed class GroupCoordinator : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var group in _groups.Values) group.Dispose();
     }
+
+    // Checked before creating a group, so nothing arms new timers once shutdown has disposed the rest.
+    private bool IsDisposed => Volatile.Read(ref _disposed) == 1;
 
     private Group GetOrCreate(string groupId) =>
         // GetOrAdd may build a spare Group under a race; a Group holds no timers until its first request, so

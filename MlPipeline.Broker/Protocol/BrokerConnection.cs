@@ -41,6 +41,9 @@ internal sealed partial class BrokerConnection
         _clientHost = remote?.Address.ToString() ?? "unknown";
     }
 
+    /// <summary>Cuts the connection off at once (shutdown of a connection stuck in a handler).</summary>
+    public void Abort() => _socket.Dispose();
+
     /// <summary>Serves the connection until the peer closes it, it misbehaves, or the broker stops.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -126,7 +129,8 @@ internal sealed partial class BrokerConnection
             bytes = rented.AsMemory(0, (int)frame.Length);
         }
 
-        RequestHeader header = default;
+        // Until the header is decoded, failures are logged as API -1 rather than a misleading "Produce v0".
+        var header = new RequestHeader((ApiKey)(-1), -1, -1, null);
         try
         {
             int headerLength;

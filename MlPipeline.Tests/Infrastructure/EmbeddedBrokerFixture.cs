@@ -28,6 +28,9 @@ public sealed class EmbeddedBrokerFixture : IAsyncDisposable
     /// <summary>"127.0.0.1:port" of the running broker.</summary>
     public string BootstrapServers => Server.BootstrapServers;
 
+    /// <summary>A topic, group or client name no other test uses (see <see cref="UniqueNames"/>).</summary>
+    public static string UniqueName(string prefix) => UniqueNames.For(prefix);
+
     /// <summary>Starts a broker on a free port. <paramref name="configure"/> may change any option; the port stays 0.</summary>
     public static async Task<EmbeddedBrokerFixture> StartAsync(Action<BrokerOptions>? configure = null, CancellationToken cancellationToken = default)
     {

@@ -11,7 +11,7 @@ public static class KafkaTestClients
     public static ProducerConfig ProducerConfig(string bootstrapServers) => new()
     {
         BootstrapServers = bootstrapServers,
-        ClientId = UniqueName.For("test-producer"),
+        ClientId = UniqueNames.For("test-producer"),
         EnableIdempotence = true,
         Acks = Acks.All,
         LingerMs = 5,
@@ -23,8 +23,8 @@ public static class KafkaTestClients
     public static ConsumerConfig ConsumerConfig(string bootstrapServers, string? groupId = null) => new()
     {
         BootstrapServers = bootstrapServers,
-        ClientId = UniqueName.For("test-consumer"),
-        GroupId = groupId ?? UniqueName.For("unused-group"),
+        ClientId = UniqueNames.For("test-consumer"),
+        GroupId = groupId ?? UniqueNames.For("unused-group"),
         EnableAutoCommit = false,
         AutoOffsetReset = AutoOffsetReset.Earliest,
         SessionTimeoutMs = 6_000,
@@ -38,7 +38,7 @@ public static class KafkaTestClients
     public static AdminClientConfig AdminConfig(string bootstrapServers) => new()
     {
         BootstrapServers = bootstrapServers,
-        ClientId = UniqueName.For("test-admin"),
+        ClientId = UniqueNames.For("test-admin"),
         SocketTimeoutMs = 5_000,
         ApiVersionRequestTimeoutMs = 5_000,
     };

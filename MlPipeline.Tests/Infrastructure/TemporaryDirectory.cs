@@ -5,7 +5,7 @@ public sealed class TemporaryDirectory : IDisposable
 {
     public TemporaryDirectory(string prefix = "mlpipeline")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), UniqueName.For(prefix));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), UniqueNames.For(prefix));
         Directory.CreateDirectory(Path);
     }
 

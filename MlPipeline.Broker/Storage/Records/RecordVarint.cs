@@ -41,16 +41,4 @@ internal static class RecordVarint
         }
         destination.WriteByte((byte)raw);
     }
-
-    public static int SizeOfVarlong(long value)
-    {
-        var raw = (ulong)((value << 1) ^ (value >> 63));
-        var size = 1;
-        while (raw >= 0x80)
-        {
-            raw >>= 7;
-            size++;
-        }
-        return size;
-    }
 }

@@ -31,7 +31,7 @@ public sealed class ConsumerGroupFailoverTests
     public async Task GroupOfThree_OneLeavesAndOneDies_SurvivorsTakeOverAndEveryMessageIsSeenWithRedeliveriesOnlyOfUncommitted()
     {
         string topic = await CreateTopicAsync();
-        string group = UniqueName.For("failover-group");
+        string group = UniqueNames.For("failover-group");
         await using var memberA = new GroupMemberConsumer("member-a", _broker.BootstrapServers, topic, group);
         await using var memberB = new GroupMemberConsumer("member-b", _broker.BootstrapServers, topic, group);
         await using var memberC = new GroupMemberConsumer("member-c", _broker.BootstrapServers, topic, group);
@@ -69,7 +69,7 @@ public sealed class ConsumerGroupFailoverTests
     public async Task CommittedOffsets_NewMemberAfterClose_ResumesAtFirstUncommittedMessageOfEachPartition()
     {
         string topic = await CreateTopicAsync();
-        string group = UniqueName.For("resume-group");
+        string group = UniqueNames.For("resume-group");
         var produced = Produce(topic, "resume");
         const int committedPerPartition = WaveSize / Partitions / 2;
 
@@ -102,7 +102,7 @@ public sealed class ConsumerGroupFailoverTests
 
     private async Task<string> CreateTopicAsync()
     {
-        string topic = UniqueName.For("group-topic");
+        string topic = UniqueNames.For("group-topic");
         using var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(_broker.BootstrapServers));
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
         return topic;

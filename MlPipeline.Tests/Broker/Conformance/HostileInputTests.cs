@@ -34,8 +34,8 @@ public sealed class HostileInputTests
         // Every rejected frame is a broker warning; thousands of them would bury the run's output, so errors only.
         using var loggerFactory = NUnitProgressLoggerProvider.CreateFactory(LogLevel.Error);
         await using var broker = await BrokerServer.StartAsync(new BrokerOptions { Host = "127.0.0.1", Port = 0 }, loggerFactory);
-        string intactTopic = UniqueName.For("intact");
-        string fuzzTopic = UniqueName.For("fuzzed");
+        string intactTopic = UniqueNames.For("intact");
+        string fuzzTopic = UniqueNames.For("fuzzed");
         using (var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(broker.BootstrapServers)))
         {
             await admin.CreateTopicsAsync([
@@ -45,7 +45,7 @@ public sealed class HostileInputTests
         }
         var before = TopicContents.ProduceAcknowledged(broker.BootstrapServers, intactTopic, "intact", 0, IntactMessages);
 
-        var templates = new RequestTemplates(fuzzTopic, UniqueName.For("fuzzed-group")).All();
+        var templates = new RequestTemplates(fuzzTopic, UniqueNames.For("fuzzed-group")).All();
         using var limit = new CancellationTokenSource(FuzzLimit);
         var elapsed = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, Workers).Select(worker =>
@@ -55,10 +55,10 @@ public sealed class HostileInputTests
 
         var intactAfter = TopicContents.Read(broker.BootstrapServers, intactTopic, Partitions, IntactMessages, ReadTimeout);
         long intactHighWatermarks = HighWatermarkSum(broker.BootstrapServers, intactTopic);
-        string freshTopic = UniqueName.For("after-fuzz");
+        string freshTopic = UniqueNames.For("after-fuzz");
         var produced = TopicContents.ProduceAcknowledged(broker.BootstrapServers, freshTopic, "after", 0, 90);
         var consumed = TopicContents.Read(broker.BootstrapServers, freshTopic, Partitions, produced.Count, ReadTimeout);
-        await using var member = new GroupMemberConsumer("after-fuzz-member", broker.BootstrapServers, freshTopic, UniqueName.For("after-fuzz-group"));
+        await using var member = new GroupMemberConsumer("after-fuzz-member", broker.BootstrapServers, freshTopic, UniqueNames.For("after-fuzz-group"));
         Assert.That(() => member.Deliveries.Count, Is.GreaterThanOrEqualTo(produced.Count).After(20_000, 50), "a group member consumes after the fuzzing");
 
         using (Assert.EnterMultipleScope())

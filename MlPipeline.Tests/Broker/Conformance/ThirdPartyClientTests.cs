@@ -32,8 +32,8 @@ public sealed class ThirdPartyClientTests
         string client, string interpreter, string script)
     {
         await using var broker = await EmbeddedBrokerFixture.StartAsync();
-        string topic = UniqueName.For(client);
-        string group = UniqueName.For(client + "-group");
+        string topic = UniqueNames.For(client);
+        string group = UniqueNames.For(client + "-group");
         using var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(broker.BootstrapServers));
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
 

@@ -266,4 +266,51 @@ public sealed class GroupCoordinatorTests : IDisposable
         var result = await parked.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.That(result.Error, Is.EqualTo(ErrorCode.CoordinatorNotAvailable));
     }
+
+    [Test]
+    public async Task PendingMemberThatNeverReturns_IsForgottenAfterSessionTimeout_AndJoinCompletes()
+    {
+        string a = await _host.RequestMemberIdAsync("g", "a");
+        await _host.RequestMemberIdAsync("g", "crashed");
+        var joinA = Coordinator.JoinGroupAsync(AJoin("g", a), CancellationToken.None);
+        Assert.That(joinA.IsCompleted, Is.False, "waits for the other member that was just handed an id");
+
+        _host.Time.Advance(TimeSpan.FromMilliseconds(SessionTimeoutMs));
+        var result = await joinA.WaitAsync(TimeSpan.FromSeconds(5));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.GenerationId, Is.EqualTo(1));
+            Assert.That(result.Members.Select(m => m.MemberId), Is.EqualTo(new[] { a }));
+        }
+    }
+
+    [Test]
+    public async Task Heartbeats_WithinSessionTimeout_KeepMemberAliveIndefinitely()
+    {
+        var (ids, generation) = await _host.FormStableGroupAsync("g", 1);
+
+        for (int i = 0; i < 10; i++)
+        {
+            _host.Time.Advance(TimeSpan.FromMilliseconds(SessionTimeoutMs / 2));
+            Assert.That(Coordinator.Heartbeat("g", generation, ids[0]), Is.EqualTo(ErrorCode.None));
+        }
+
+        Assert.That(Coordinator.DescribeGroup("g").State, Is.EqualTo(GroupState.Stable));
+    }
+
+    [Test]
+    public async Task ParkedJoinInOneGroup_DoesNotDelayAnotherGroup()
+    {
+        var (ids, _) = await _host.FormStableGroupAsync("busy", 2);
+        var parked = Coordinator.JoinGroupAsync(AJoin("busy", ids[0]), CancellationToken.None);
+
+        var other = await Coordinator.JoinGroupAsync(AJoin("quiet", requireKnownMemberId: false), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(parked.IsCompleted, Is.False);
+            Assert.That(other.Error, Is.EqualTo(ErrorCode.None));
+        }
+    }
 }

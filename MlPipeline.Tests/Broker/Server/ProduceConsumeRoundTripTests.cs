@@ -30,7 +30,7 @@ public sealed class ProduceConsumeRoundTripTests
     [TestCase(CompressionType.Zstd)]
     public async Task IdempotentProducerWithCodec_ConsumerReadsEveryMessageInOrderPerPartition(CompressionType codec)
     {
-        string topic = UniqueName.For("roundtrip");
+        string topic = UniqueNames.For("roundtrip");
         using (var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(_broker.BootstrapServers)))
             await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
 
