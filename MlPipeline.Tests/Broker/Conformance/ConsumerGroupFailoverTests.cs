@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using MlPipeline.Tests.Infrastructure;
@@ -49,8 +50,11 @@ public sealed class ConsumerGroupFailoverTests
 
         // Crash: no LeaveGroup, no more heartbeats; only the session timeout tells the broker.
         await memberB.KillAsync();
+        var sinceKill = Stopwatch.StartNew();
         produced.AddRange(Produce(topic, "wave-3"));
         Assert.That(() => AssignmentSizes(memberC), Is.EqualTo(new[] { Partitions, Partitions }).After(DeadMemberTakeoverMs, PollMs), "the survivor owns everything");
+        // Expect about the 6 s session timeout here; much less would mean the killed client still said goodbye.
+        TestContext.Progress.WriteLine($"survivor took over {sinceKill.ElapsedMilliseconds} ms after the kill");
         Assert.That(() => SeenValues(members), Is.SupersetOf(produced).After(RebalanceMs, PollMs), "waves 1-3 seen");
 
         var deliveries = members.SelectMany(m => m.Deliveries).ToList();

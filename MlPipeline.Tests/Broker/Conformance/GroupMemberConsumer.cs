@@ -27,7 +27,8 @@ public sealed class GroupMemberConsumer : IAsyncDisposable
     private readonly List<GroupDelivery> _deliveries = [];
     private Exception? _failure;
     private readonly Task _loop;
-    private bool _closeOnStop;
+    // Set by the test thread before it cancels the loop; read by the loop thread once the loop ends.
+    private volatile bool _closeOnStop;
 
     public GroupMemberConsumer(string name, string bootstrapServers, string topic, string groupId)
     {
