@@ -63,8 +63,7 @@ public static class ChildProcess
             await process.WaitForExitAsync(CancellationToken.None);
             throw new TimeoutException($"'{fileName} {string.Join(' ', startInfo.ArgumentList)}' did not finish within {timeout}:\n{new ChildProcessResult(-1, stdout.ToString(), stderr.ToString()).Describe()}");
         }
-        // The parameterless wait also drains the redirected streams, so the builders are complete.
-        process.WaitForExit();
+        // WaitForExitAsync also waits for both redirected streams to reach end of file, so the builders are complete.
         return new ChildProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 }
