@@ -125,7 +125,14 @@ public sealed partial class BrokerServer : IAsyncDisposable
     private void Start()
     {
         _acceptLoop = Task.Run(() => AcceptLoopAsync(_stopping.Token));
-        _maintenance = Task.Run(() => MaintenanceLoopAsync(_stopping.Token));
+        // The timer is created here, not in the loop's task, so its schedule starts at StartAsync: a test
+        // that advances a fake clock right after start must not race the timer's creation.
+        var maintenanceTimer = CreateMaintenanceTimer(out var flushEvery);
+        if (maintenanceTimer is not null)
+        {
+            long startedAt = _timeProvider.GetTimestamp();
+            _maintenance = Task.Run(() => MaintenanceLoopAsync(maintenanceTimer, flushEvery, startedAt, _stopping.Token));
+        }
         LogListening(BootstrapServers, _options.DataDirectory ?? "(in memory)");
     }
 
@@ -169,16 +176,20 @@ public sealed partial class BrokerServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Interval flushes (FlushPolicy.Interval; Always flushes on append) and retention checks.</summary>
-    private async Task MaintenanceLoopAsync(CancellationToken cancellationToken)
+    /// <summary>One timer for interval flushes (FlushPolicy.Interval with a data directory) and retention checks.</summary>
+    private PeriodicTimer? CreateMaintenanceTimer(out TimeSpan flushEvery)
     {
-        var flushEvery = _options.FlushPolicy == FlushPolicy.Interval && _options.DataDirectory is not null
+        flushEvery = _options.FlushPolicy == FlushPolicy.Interval && _options.DataDirectory is not null
             ? _options.FlushInterval : Timeout.InfiniteTimeSpan;
         var tick = flushEvery == Timeout.InfiniteTimeSpan ? _options.RetentionCheckInterval
             : TimeSpan.FromTicks(Math.Min(flushEvery.Ticks, _options.RetentionCheckInterval.Ticks));
-        if (tick <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(tick, _timeProvider);
-        long lastRetention = _timeProvider.GetTimestamp();
+        return tick > TimeSpan.Zero ? new PeriodicTimer(tick, _timeProvider) : null;
+    }
+
+    /// <summary>Flushes on every tick (when interval flushing) and applies retention once per retention interval.</summary>
+    private async Task MaintenanceLoopAsync(PeriodicTimer timer, TimeSpan flushEvery, long lastRetention, CancellationToken cancellationToken)
+    {
+        using var ownedTimer = timer;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
