@@ -49,6 +49,7 @@ internal static class PipelineServiceCollectionExtensions
                 RetryBaseDelay = TimeSpan.FromSeconds(config.ErrorHandling.RetryDelaySeconds),
                 EnableDeadLetter = config.ErrorHandling.EnableDeadLetterQueue,
                 DeadLetterTopic = config.ErrorHandling.DeadLetterTopic,
+                CommitEvery = config.Consumer.MaxPollRecords,
             },
             Health = new KafkaHealthCheckOptions
             {

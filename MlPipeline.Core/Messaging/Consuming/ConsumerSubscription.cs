@@ -36,6 +36,15 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     private readonly TaskCompletionSource processed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // With auto-commit off, the consume thread commits itself (see CommitIfDue); null while librdkafka auto-commits.
+    private readonly int? commitEvery;
+
+    // Offsets stored since the last commit; written by the processor, read and reset by the consume thread.
+    private int storedSinceCommit;
+
+    // How long Consume blocks before the consume thread treats the consumer as idle and commits (auto-commit off).
+    private static readonly TimeSpan IdleCommitAfter = TimeSpan.FromMilliseconds(500);
+
     private int state = (int)ConsumerSubscriptionState.Starting;
     private Exception? fault;
     private int disposed;
@@ -54,6 +63,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         this.options = options;
         this.timeProvider = timeProvider;
         this.logger = logger;
+        commitEvery = config.EnableAutoCommit == false ? options.CommitEvery : null;
         consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
             .SetErrorHandler((_, error) => OnClientError(error))
@@ -160,10 +170,23 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         while (!stopping.IsCancellationRequested)
         {
             fetchPermit.Wait(stopping.Token);
+            CommitIfDue(idle: false);
             ConsumeResult<byte[]?, byte[]?>? record;
             try
             {
-                record = consumer.Consume(stopping.Token);
+                if (commitEvery is null)
+                {
+                    record = consumer.Consume(stopping.Token);
+                }
+                else
+                {
+                    // Wake up now and then so handled offsets are committed while no new messages arrive.
+                    record = consumer.Consume(IdleCommitAfter);
+                    if (record is null)
+                    {
+                        CommitIfDue(idle: true);
+                    }
+                }
             }
             catch (ConsumeException exception) when (!exception.Error.IsFatal)
             {
@@ -227,6 +250,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         {
             // Stores offset + 1 ("next to read"); auto-commit and the commits below then send it to the broker.
             consumer.StoreOffset(record);
+            Interlocked.Increment(ref storedSinceCommit);
         }
         catch (KafkaException exception)
         {
@@ -236,6 +260,24 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
                 GroupId,
                 record.TopicPartitionOffset,
                 exception.Error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Runs on the consume thread while the processor is idle (it holds the fetch permit), so a commit never races a
+    /// handler. Commits once <c>commitEvery</c> offsets are stored, or any stored offset when the consumer is idle.
+    /// </summary>
+    private void CommitIfDue(bool idle)
+    {
+        if (commitEvery is not { } every)
+        {
+            return;
+        }
+
+        int stored = Volatile.Read(ref storedSinceCommit);
+        if (stored >= every || (idle && stored > 0))
+        {
+            CommitStoredOffsets();
         }
     }
 
@@ -270,6 +312,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     {
         try
         {
+            Interlocked.Exchange(ref storedSinceCommit, 0);
             var committed = consumer.Commit();
             logger.LogDebug("Group {GroupId} committed {Offsets}", GroupId, string.Join(", ", committed));
         }

@@ -24,6 +24,13 @@ public sealed record KafkaConsumerManagerOptions
     /// <value>Default <c>ml-pipeline-dead-letter</c>.</value>
     public string DeadLetterTopic { get; init; } = "ml-pipeline-dead-letter";
 
+    /// <summary>
+    /// With the client's auto-commit off (<c>consumer.enable_auto_commit: false</c>), handled offsets are committed after
+    /// this many messages (<c>consumer.max_poll_records</c>), whenever the consumer goes idle, on rebalance and on stop.
+    /// Ignored while auto-commit is on. <value>Default 500.</value>
+    /// </summary>
+    public int CommitEvery { get; init; } = 500;
+
     /// <summary>How long a stop waits for the in-flight handler before cancelling it. <value>Default 10 s.</value></summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -40,6 +47,11 @@ public sealed record KafkaConsumerManagerOptions
             throw new ArgumentException(
                 $"RetryBaseDelay must be zero or more and at most RetryMaxDelay, were {RetryBaseDelay} and {RetryMaxDelay}.",
                 nameof(RetryBaseDelay));
+        }
+
+        if (CommitEvery < 1)
+        {
+            throw new ArgumentException($"CommitEvery must be 1 or more, was {CommitEvery}.", nameof(CommitEvery));
         }
 
         if (EnableDeadLetter && string.IsNullOrWhiteSpace(DeadLetterTopic))

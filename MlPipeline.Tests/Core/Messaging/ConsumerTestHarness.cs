@@ -12,7 +12,12 @@ namespace MlPipeline.Tests.Core.Messaging;
 /// </summary>
 internal sealed class ConsumerTestHarness : IAsyncDisposable
 {
-    private ConsumerTestHarness(MessagingTestBroker broker, KafkaConsumerManagerOptions options, ILoggerFactory loggerFactory, TimeProvider consumerClock)
+    private ConsumerTestHarness(
+        MessagingTestBroker broker,
+        KafkaConsumerManagerOptions options,
+        ILoggerFactory loggerFactory,
+        TimeProvider consumerClock,
+        bool autoCommit)
     {
         Broker = broker;
         var producerConfig = broker.ProducerConfig();
@@ -25,8 +30,10 @@ internal sealed class ConsumerTestHarness : IAsyncDisposable
             Serializer,
             TimeProvider.System,
             loggerFactory.CreateLogger<KafkaProducerManager>());
+        var consumerConfig = broker.ConsumerConfig();
+        consumerConfig.EnableAutoCommit = autoCommit;
         Consumers = new KafkaConsumerManager(
-            broker.ConsumerConfig(),
+            consumerConfig,
             options with { DeadLetterTopic = DeadLetterTopic },
             Producer,
             Serializer,
@@ -60,18 +67,21 @@ internal sealed class ConsumerTestHarness : IAsyncDisposable
 
     /// <param name="createDeadLetterTopic">False leaves the dead-letter topic missing (on a broker that does not auto-create).</param>
     /// <param name="consumerClock">Clock of the consumer manager (retry delays, grace period); the system clock by default.</param>
+    /// <param name="autoCommit">False: librdkafka never commits by itself; the consumer manager commits (see CommitEvery).</param>
     public static async Task<ConsumerTestHarness> CreateAsync(
         MessagingTestBroker broker,
         KafkaConsumerManagerOptions? options = null,
         ILoggerFactory? loggerFactory = null,
         bool createDeadLetterTopic = true,
-        TimeProvider? consumerClock = null)
+        TimeProvider? consumerClock = null,
+        bool autoCommit = true)
     {
         var harness = new ConsumerTestHarness(
             broker,
             options ?? FastRetries(),
             loggerFactory ?? broker.LoggerFactory,
-            consumerClock ?? TimeProvider.System);
+            consumerClock ?? TimeProvider.System,
+            autoCommit);
         await broker.CreateTopicsAsync(createDeadLetterTopic ? [harness.Topic, harness.DeadLetterTopic] : [harness.Topic]);
         return harness;
     }
