@@ -27,7 +27,7 @@ public sealed record BrokerBenchmarkSettings
 
     public IReadOnlyList<BrokerStorageVariant> Variants { get; init; } = [BrokerStorageVariant.Memory, BrokerStorageVariant.Tmp];
 
-    /// <summary>Partitions of the throughput topic; librdkafka batches per partition and sends them in one request.</summary>
+    /// <summary>Partitions of every benchmark topic; librdkafka batches per partition and sends them in one request.</summary>
     public int Partitions { get; init; } = 3;
 
     /// <summary>Consumers reading the throughput topic in parallel, each assigned a share of the partitions.</summary>
@@ -52,7 +52,7 @@ public sealed record BrokerBenchmarkSettings
           --max-mb M           byte cap per throughput run in MiB (default 256)
           --sizes A,B          message value sizes in bytes (default 100,1024)
           --data-dir V[,V]     broker storage: memory, tmp (file log in a temp dir) or both (default both)
-          --partitions P       partitions of the throughput topic (default 3)
+          --partitions P       partitions of every benchmark topic (default 3)
           --consumers C        parallel consumers in the consume run, partitions split between them (default 1)
           --latency-rate R     messages/s in the latency run (default 5000)
           --latency-seconds S  length of the latency run (default 10; 0 skips it)
