@@ -1,2 +1,11 @@
-// Benchmarks entry point; filled in with the broker benchmark (issue 2).
-return 0;
+// Benchmarks entry point: `dotnet run -c Release --project MlPipeline.Benchmarks -- <command> [options]`.
+// Each benchmark is one IBenchmarkCommand in its own folder; adding one is a file there plus one line below.
+using MlPipeline.Benchmarks.Broker;
+using MlPipeline.Benchmarks.Common;
+
+IBenchmarkCommand[] commands =
+[
+    new BrokerBenchmarkCommand(),
+];
+
+return await BenchmarkDispatcher.RunAsync(commands, args);
