@@ -47,6 +47,7 @@ public static class PipelineApplication
         builder.Services.AddSingleton(new ServiceClock(DateTimeOffset.UtcNow));
         builder.Services.AddPipelineConfiguration(config);
         builder.Services.AddPipelineMessaging(config, endpoint);
+        builder.Services.AddSchemaRegistration(config);
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
 
