@@ -64,18 +64,18 @@ internal static class TopicsCommands
     {
         var names = new Argument<string[]>("name") { Description = "Topics to create.", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "Create every topic the configuration names (topics.*, error_handling.dead_letter_topic)." };
-        var partitions = new Option<int?>("--partitions") { Description = "Partitions of named topics. Default: broker.partitions.", HelpName = "count" };
-        var retention = new Option<long?>("--retention-ms") { Description = "retention.ms of named topics; -1 keeps data forever. Default: broker.retention_ms.", HelpName = "ms" };
-        partitions.Validators.Add(result =>
+        var partitions = new Option<int?>("--partitions")
         {
-            if (result.GetValueOrDefault<int?>() is < 1)
-                result.AddError("--partitions must be at least 1.");
-        });
-        retention.Validators.Add(result =>
+            Description = "Partitions of named topics. Default: broker.partitions.",
+            HelpName = "count",
+            CustomParser = result => ParseWhole(result, "--partitions", value => value is >= 1 and <= int.MaxValue, "at least 1") is { } value ? (int)value : null,
+        };
+        var retention = new Option<long?>("--retention-ms")
         {
-            if (result.GetValueOrDefault<long?>() is < -1 or 0)
-                result.AddError("--retention-ms must be a positive number of milliseconds, or -1 to keep data forever.");
-        });
+            Description = "retention.ms of named topics; -1 keeps data forever. Default: broker.retention_ms.",
+            HelpName = "ms",
+            CustomParser = result => ParseWhole(result, "--retention-ms", value => value is -1 or > 0, "a positive number of milliseconds, or -1 to keep data forever"),
+        };
         var command = new Command("create",
             "Create topics that do not exist yet; existing ones are left as they are (running it twice is fine). " +
             "--all creates every configured topic with broker.partitions, broker.replication_factor and broker.retention_ms.")
@@ -117,6 +117,17 @@ internal static class TopicsCommands
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
+    }
+
+    // A parser rather than a validator: validators only run after conversion, and "many" must fail with this message too.
+    private static long? ParseWhole(System.CommandLine.Parsing.ArgumentResult result, string option, Func<long, bool> isAllowed, string allowed)
+    {
+        var text = result.Tokens.Single().Value;
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && isAllowed(value))
+            return value;
+        result.AddError($"{option} '{text}' must be {allowed}.");
+        return null;
     }
 
     private static Command CreateDescribe(CommandLineContext context)
