@@ -41,6 +41,8 @@ public static class PipelineApplication
         // Both are no-ops unless the process really runs under systemd (Type=notify) or the Windows service manager.
         builder.Host.UseSystemd();
         builder.Host.UseWindowsService(options => options.ServiceName = "MlPipeline");
+        // How long stages may drain and commit after a stop request; install-systemd.sh sizes TimeoutStopSec from it.
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(config.Service.ShutdownTimeoutSeconds));
         ConfigureUrls(builder, config.Http);
         configureLogging?.Invoke(builder.Logging);
 
@@ -69,8 +71,14 @@ public static class PipelineApplication
     public static string ResolveConfigPath(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         int index = Array.IndexOf(args, "--config");
-        if (index >= 0 && index + 1 < args.Length)
-            return args[index + 1];
+        return ResolveConfigPath(index >= 0 && index + 1 < args.Length ? args[index + 1] : null, environment);
+    }
+
+    /// <summary>Where the configuration file is: <paramref name="explicitPath"/> (from <c>--config</c>), then MLPIPELINE_CONFIG, then the default.</summary>
+    public static string ResolveConfigPath(string? explicitPath, IReadOnlyDictionary<string, string?> environment)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+            return explicitPath;
         if (environment.TryGetValue(ConfigPathVariable, out var fromEnvironment) && !string.IsNullOrWhiteSpace(fromEnvironment))
             return fromEnvironment;
         // `dotnet run` from the repository root finds config/ in the working directory; a published service finds

@@ -1,21 +1,7 @@
 using MlPipeline.Core.Configuration;
-using MlPipeline.Host;
+using MlPipeline.Host.Cli;
 
-// The service: `dotnet run --project MlPipeline.Host [--config path] [--urls http://host:port]`.
-var environment = PipelineConfigLoader.ProcessEnvironment();
-var settings = new PipelineHostSettings(PipelineApplication.ResolveConfigPath(args, environment), environment, args);
-
-WebApplication app;
-try
-{
-    app = await PipelineApplication.BuildAsync(settings);
-}
-catch (ConfigurationException exception)
-{
-    // One line per problem, naming file, key, value and what is allowed; nothing has started yet.
-    Console.Error.WriteLine(exception.Message);
-    return 2;
-}
-
-await app.RunAsync();
-return 0;
+// `MlPipeline.Host [serve] [--config path] [--urls http://host:port]` runs the service;
+// `MlPipeline.Host topics|health …` administers Kafka. See `--help` and README "Command line".
+var console = new CommandLineConsole(Console.Out, Console.Error, PipelineConfigLoader.ProcessEnvironment());
+return await MlPipelineCommandLine.InvokeAsync(args, console);

@@ -39,6 +39,7 @@ public sealed partial class PipelineConfigValidator
         ValidatePerformance(config.Performance, errors);
         ValidateBroker(config.Broker, errors);
         InRange(errors, "http.port", config.Http.Port, 0, 65_535);
+        InRange(errors, "service.shutdown_timeout_seconds", config.Service.ShutdownTimeoutSeconds, 1, 3_600);
     }
 
     private static void ValidateKafka(KafkaOptions kafka, ConfigurationErrorList errors)
