@@ -42,9 +42,14 @@ public sealed class KafkaClientConfigFactory
         };
 
         // Unset optional values stay unset so librdkafka keeps its own defaults (e.g. the system CA store).
-        client.SaslMechanism = kafka.SaslMechanism;
-        SetIfPresent(kafka.SaslUsername, value => client.SaslUsername = value);
-        SetIfPresent(kafka.SaslPassword, value => client.SaslPassword = value);
+        // SASL settings only mean something with a SASL protocol; librdkafka warns about them otherwise.
+        if (kafka.SecurityProtocol is SecurityProtocol.SaslPlaintext or SecurityProtocol.SaslSsl)
+        {
+            client.SaslMechanism = kafka.SaslMechanism;
+            SetIfPresent(kafka.SaslUsername, value => client.SaslUsername = value);
+            SetIfPresent(kafka.SaslPassword, value => client.SaslPassword = value);
+        }
+
         SetIfPresent(kafka.SslCaFile, value => client.SslCaLocation = value);
         SetIfPresent(kafka.SslCertFile, value => client.SslCertificateLocation = value);
         SetIfPresent(kafka.SslKeyFile, value => client.SslKeyLocation = value);

@@ -127,6 +127,22 @@ public sealed class KafkaClientConfigFactoryTests
     }
 
     [Test]
+    public void SaslSettings_WithoutSaslProtocol_AreLeftOutOfTheClientConfig()
+    {
+        using var directory = new TemporaryConfigDirectory();
+        var factory = new KafkaClientConfigFactory(directory.Load(
+            "kafka:\n  security_protocol: PLAINTEXT\n  sasl_mechanism: PLAIN\n  sasl_username: pipeline\n  sasl_password: s3cret\n"));
+
+        var client = factory.CreateProducerConfig();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(client.SaslMechanism, Is.Null, "librdkafka warns about a SASL mechanism on a non-SASL connection");
+            Assert.That(client.SaslUsername, Is.Null);
+            Assert.That(client.SaslPassword, Is.Null);
+        }
+    }
+
+    [Test]
     public void SslFiles_ReachEveryClientConfig()
     {
         using var directory = new TemporaryConfigDirectory();
