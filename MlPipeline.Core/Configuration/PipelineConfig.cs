@@ -47,4 +47,8 @@ public sealed class PipelineConfig
     public BrokerSectionOptions Broker { get; set => field = value ?? new(); } = new();
 
     public HttpOptions Http { get; set => field = value ?? new(); } = new();
+
+    public DataSectionOptions Data { get; set => field = value ?? new(); } = new();
+
+    public TrainingSectionOptions Training { get; set => field = value ?? new(); } = new();
 }
