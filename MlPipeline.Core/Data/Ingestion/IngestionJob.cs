@@ -32,6 +32,9 @@ public sealed record IngestionJob
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The message id of the dataset-start marker, returned by the API as the original's <c>message_id</c>.</summary>
+    public required string StartMessageId { get; init; }
+
     public IngestionState State { get; init; } = IngestionState.Queued;
 
     public long RowsRead { get; init; }

@@ -58,6 +58,8 @@ public static class DatasetPayloadJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         // Feature names are data ("Product Category"): dictionary keys stay as written.
         DictionaryKeyPolicy = null,
+        // R² is NaN when a holdout's labels are all equal; an event must still be sendable.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static JsonObject ToData<T>(T payload) =>
