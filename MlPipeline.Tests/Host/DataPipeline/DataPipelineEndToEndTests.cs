@@ -83,7 +83,8 @@ public sealed class DataPipelineEndToEndTests
         lines[19] = "19,2023-01-02,Female,30,Beauty,2,50,";       // missing label
         lines[29] = "29,2023-01-03,Male,30,Beauty,2,50,100,extra"; // wrong column count
         WriteCsv(Path.Combine(data.Path, "bad.csv"), File.ReadLines(TestData.SalesDatasetPath).First(), lines);
-        await using var host = await PipelineHostRunner.StartAsync(Yaml(data.Path));
+        // The schema comes from the rows before the bad ones (inference would rightly call an 'abc' Age categorical).
+        await using var host = await PipelineHostRunner.StartAsync(Yaml(data.Path, "  schema_sample_rows: 5\n"));
 
         var datasetId = await IngestAsync(host.Client, "bad.csv");
 
