@@ -153,6 +153,17 @@ public sealed class DataPipelineEndToEndTests
     }
 
     [Test]
+    public async Task FirstStartWithEmptyModelStore_SampleSwitchOn_IngestsTheSampleAndTrainsTheDefaultModel()
+    {
+        using var data = new TemporaryDirectory("data");
+        File.Copy(TestData.SalesDatasetPath, Path.Combine(data.Path, "Sales Dataset.csv"));
+        await using var host = await PipelineHostRunner.StartAsync(
+            Yaml(data.Path).Replace("ingest_sample_on_first_start: false", "ingest_sample_on_first_start: true", StringComparison.Ordinal));
+
+        Assert.That(async () => (await host.Client.GetAsync("/api/models/sales/1")).StatusCode, Is.EqualTo(HttpStatusCode.OK).After(60_000, 200));
+    }
+
+    [Test]
     public async Task UploadedCsv_Ingested_TrainsTheNamedModel()
     {
         using var data = new TemporaryDirectory("data");
