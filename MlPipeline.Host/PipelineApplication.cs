@@ -50,6 +50,7 @@ public static class PipelineApplication
         builder.Services.AddPipelineConfiguration(config);
         builder.Services.AddPipelineMessaging(config, endpoint);
         builder.Services.AddSchemaRegistration(config);
+        builder.Services.AddDataPipeline(config);
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
 
@@ -64,6 +65,8 @@ public static class PipelineApplication
         app.MapHealthApi();
         app.MapTopicsApi();
         app.MapStatusApi();
+        app.MapIngestionApi();
+        app.MapModelsApi();
         return app;
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
 using Confluent.Kafka;
 using MlPipeline.Broker;
+using MlPipeline.Core.Data;
+using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Configuration;
 
@@ -34,6 +36,22 @@ internal static class ConfigEnumSpellings
             [typeof(AutoOffsetReset)] = [("earliest", AutoOffsetReset.Earliest), ("latest", AutoOffsetReset.Latest)],
             [typeof(BrokerMode)] = [("embedded", BrokerMode.Embedded), ("external", BrokerMode.External)],
             [typeof(FlushPolicy)] = [("interval", FlushPolicy.Interval), ("always", FlushPolicy.Always)],
+            [typeof(MissingValuePolicy)] =
+            [
+                ("reject", MissingValuePolicy.Reject), ("fill_default", MissingValuePolicy.FillDefault),
+                ("fill_mean", MissingValuePolicy.FillMean),
+            ],
+            [typeof(TrainerKind)] =
+            [
+                ("fasttree", TrainerKind.FastTree), ("lightgbm", TrainerKind.LightGbm), ("sdca", TrainerKind.Sdca),
+                ("fastforest", TrainerKind.FastForest),
+            ],
+            [typeof(PromotionMode)] = [("compare_metric", PromotionMode.CompareMetric), ("always", PromotionMode.Always)],
+            [typeof(PromotionMetric)] =
+            [
+                ("r_squared", PromotionMetric.RSquared), ("rmse", PromotionMetric.RootMeanSquaredError),
+                ("mae", PromotionMetric.MeanAbsoluteError),
+            ],
         }.ToFrozenDictionary();
 
     public static bool Supports(Type enumType) => SpellingsByType.ContainsKey(enumType);

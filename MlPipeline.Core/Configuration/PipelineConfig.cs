@@ -49,4 +49,8 @@ public sealed class PipelineConfig
     public HttpOptions Http { get; set => field = value ?? new(); } = new();
 
     public ServiceOptions Service { get; set => field = value ?? new(); } = new();
+
+    public DataSectionOptions Data { get; set => field = value ?? new(); } = new();
+
+    public TrainingSectionOptions Training { get; set => field = value ?? new(); } = new();
 }

@@ -40,6 +40,81 @@ public sealed partial class PipelineConfigValidator
         ValidateBroker(config.Broker, errors);
         InRange(errors, "http.port", config.Http.Port, 0, 65_535);
         InRange(errors, "service.shutdown_timeout_seconds", config.Service.ShutdownTimeoutSeconds, 1, 3_600);
+        ValidateData(config.Data, errors);
+        ValidateTraining(config.Training, errors);
+    }
+
+    private static void ValidateData(DataSectionOptions data, ConfigurationErrorList errors)
+    {
+        NotBlank(errors, "data.data_dir", data.DataDir, "a directory path");
+        NotBlank(errors, "data.uploads_dir", data.UploadsDir, "a directory path relative to data.data_dir");
+        if (Path.IsPathRooted(data.UploadsDir) || data.UploadsDir.Split('/', '\\').Contains(".."))
+        {
+            errors.InvalidValue("data.uploads_dir", data.UploadsDir, "must be a relative path inside data.data_dir");
+        }
+
+        NotBlank(errors, "data.label_column", data.LabelColumn, "the name of the column to predict");
+        if (DataSectionOptions.SplitList(data.FeatureColumns).Contains(data.LabelColumn, StringComparer.Ordinal))
+        {
+            errors.InvalidValue("data.feature_columns", data.FeatureColumns,
+                $"contains the label column '{data.LabelColumn}'; the label can never be a feature");
+        }
+
+        if (data.MissingCategorical == Data.MissingValuePolicy.FillMean)
+        {
+            errors.InvalidValue("data.missing_categorical", data.MissingCategorical, "is not allowed; allowed: reject, fill_default");
+        }
+
+        if (data.MissingDate == Data.MissingValuePolicy.FillMean)
+        {
+            errors.InvalidValue("data.missing_date", data.MissingDate, "is not allowed; allowed: reject, fill_default");
+        }
+
+        InRange(errors, "data.chunk_size", data.ChunkSize, 1, 100_000);
+        InRange(errors, "data.schema_sample_rows", data.SchemaSampleRows, 1, 1_000_000);
+        InRange(errors, "data.ingestion_queue_capacity", data.IngestionQueueCapacity, 1, 10_000);
+    }
+
+    private static void ValidateTraining(TrainingSectionOptions training, ConfigurationErrorList errors)
+    {
+        DoubleInRange(errors, "training.holdout_fraction", training.HoldoutFraction, 0.05, 0.5);
+        InRange(errors, "training.number_of_trees", training.NumberOfTrees, 1, 10_000);
+        InRange(errors, "training.number_of_leaves", training.NumberOfLeaves, 2, 1_000);
+        InRange(errors, "training.minimum_example_count_per_leaf", training.MinimumExampleCountPerLeaf, 1, 100_000);
+        DoubleInRange(errors, "training.learning_rate", training.LearningRate, 0.0001, 1.0);
+        InRange(errors, "training.threads", training.Threads, 0, 1_024);
+        InRange(errors, "training.min_rows", training.MinRows, 2, int.MaxValue);
+        InRange(errors, "training.retrain_every_rows", training.RetrainEveryRows, 0, int.MaxValue);
+        if (string.IsNullOrWhiteSpace(training.ModelName) || !ModelNamePattern().IsMatch(training.ModelName))
+        {
+            errors.InvalidValue("training.model_name", training.ModelName,
+                "is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
+        }
+
+        NotBlank(errors, "training.models_dir", training.ModelsDir, "a directory path");
+        InRange(errors, "training.keep_versions", training.KeepVersions, 1, 10_000);
+        if (!(training.PromotionMargin >= 0) || double.IsInfinity(training.PromotionMargin))
+        {
+            errors.InvalidValue("training.promotion_margin", training.PromotionMargin, "must be a finite number >= 0");
+        }
+
+        NotBlank(errors, "training.data_dir", training.DataDir, "a directory path");
+    }
+
+    private static void NotBlank(ConfigurationErrorList errors, string keyPath, string? value, string expected)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.InvalidValue(keyPath, value, $"is empty; expected {expected}");
+        }
+    }
+
+    private static void DoubleInRange(ConfigurationErrorList errors, string keyPath, double value, double min, double max)
+    {
+        if (!(value >= min && value <= max))
+        {
+            errors.InvalidValue(keyPath, value, $"must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}");
+        }
     }
 
     private static void ValidateKafka(KafkaOptions kafka, ConfigurationErrorList errors)
@@ -265,4 +340,7 @@ public sealed partial class PipelineConfigValidator
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex TopicNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]*$")]
+    private static partial Regex ModelNamePattern();
 }

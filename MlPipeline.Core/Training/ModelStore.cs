@@ -227,6 +227,9 @@ public sealed partial class ModelStore
             ?? throw new InvalidDataException($"'{path}' holds null.");
     }
 
+    /// <summary>True when <paramref name="name"/> can name a model (letters, digits, '.', '_', '-'; not starting with '.').</summary>
+    public static bool IsValidName(string? name) => !string.IsNullOrWhiteSpace(name) && ValidName().IsMatch(name);
+
     private static void ValidateName(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -78,6 +78,11 @@ public sealed class PipelineHostRunner : IAsyncDisposable
             sections.Add($"broker:\n  mode: embedded\n  port: 0\n  data_dir: \"{System.IO.Path.Combine(directory, "broker")}\"\n  startup_timeout_seconds: 5\n");
         if (!yaml.Contains("http:", StringComparison.Ordinal))
             sections.Add("http:\n  host: 127.0.0.1\n  port: 0\n");
+        // Data, rows and models stay in the test's directory; the first-start sample ingestion is off unless asked for.
+        if (!yaml.Contains("data:", StringComparison.Ordinal))
+            sections.Add($"data:\n  data_dir: \"{System.IO.Path.Combine(directory, "data")}\"\n  ingest_sample_on_first_start: false\n");
+        if (!yaml.Contains("training:", StringComparison.Ordinal))
+            sections.Add($"training:\n  data_dir: \"{System.IO.Path.Combine(directory, "training")}\"\n  models_dir: \"{System.IO.Path.Combine(directory, "models")}\"\n");
         if (!yaml.Contains("error_handling:", StringComparison.Ordinal))
             sections.Add("error_handling:\n  retry_delay_seconds: 0\n");
         return string.Join("\n", sections);

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Messaging;
+using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Core.Messaging.Consuming;
+using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Producing;
+
+namespace MlPipeline.Core.Stages;
+
+/// <summary>
+/// raw_data → processed_data. Each chunk is validated, cleaned and engineered with the schema it carries; good
+/// rows go on (key = dataset id), each refused row goes to dead-letter with its reason in <c>dlq_error</c> AND is
+/// forwarded as a rejection notice, so training can tell when a dataset is complete. A bad row never stops the stage.
+/// Dead-letters are sent before the processed chunk and both before the offset is stored; a redelivery may repeat
+/// a dead-letter record (at-least-once), while training deduplicates rows and rejections by row number.
+/// </summary>
+public sealed class ProcessingStage(
+    KafkaConsumerManager consumers,
+    KafkaProducerManager producer,
+    KafkaMessageFactory messages,
+    KafkaMessageSerializer serializer,
+    RawChunkProcessor chunks,
+    TopicProvisioningService topics,
+    PipelineConfig config,
+    TimeProvider timeProvider,
+    ILogger<ProcessingStage> logger) : BackgroundService
+{
+    public const string Source = "processing";
+
+    /// <summary>Header naming the dataset of a dead-lettered row.</summary>
+    public const string DatasetIdHeader = "dataset_id";
+
+    /// <summary>Header with the CSV row number of a dead-lettered row.</summary>
+    public const string RowNumberHeader = "row_number";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        IConsumerSubscription? subscription = null;
+        try
+        {
+            await topics.WhenReadyAsync(stoppingToken);
+            subscription = await consumers.StartAsync(
+                [config.Topics.RawDataTopic], $"{config.Consumer.GroupId}.processing", HandleAsync, stoppingToken);
+            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Processing stage stopping");
+        }
+        finally
+        {
+            if (subscription is not null)
+            {
+                await subscription.StopAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
+    {
+        var raw = DatasetPayloadJson.FromData<RawDataPayload>(message.Envelope.Data);
+        switch (raw.Kind)
+        {
+            case DatasetMessageKinds.Rows:
+                var result = chunks.Process(raw);
+                await Task.WhenAll(result.Rejected.Select(rejected => DeadLetterAsync(message, raw, rejected.Row, rejected.Reason, cancellationToken)));
+                await ForwardAsync(
+                    message,
+                    new ProcessedDataPayload(DatasetMessageKinds.Rows, raw.DatasetId, raw.Model, raw.Schema, result.Accepted,
+                        result.Rejected.Select(r => new RowRejection(r.Row.RowNumber, r.Reason)).ToList()),
+                    cancellationToken);
+                break;
+            case DatasetMessageKinds.DatasetEnd:
+                await ForwardAsync(
+                    message,
+                    new ProcessedDataPayload(DatasetMessageKinds.DatasetEnd, raw.DatasetId, raw.Model, raw.Schema, RowCount: raw.RowCount),
+                    cancellationToken);
+                break;
+            case DatasetMessageKinds.DatasetStart:
+                // Nothing to forward: every later message carries the schema itself.
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown raw_data kind '{raw.Kind}'.");
+        }
+    }
+
+    private Task ForwardAsync(ConsumedMessage source, ProcessedDataPayload payload, CancellationToken cancellationToken)
+    {
+        var processed = messages.CreateReply(source.Envelope, MessageType.ProcessedData, Source, DatasetPayloadJson.ToData(payload));
+        return producer.SendAsync(config.Topics.ProcessedDataTopic, processed, payload.DatasetId, cancellationToken);
+    }
+
+    private async Task DeadLetterAsync(ConsumedMessage source, RawDataPayload raw, RawRow row, string reason, CancellationToken cancellationToken)
+    {
+        if (!config.ErrorHandling.EnableDeadLetterQueue)
+        {
+            logger.LogWarning("Row {Row} of {DatasetId} rejected (dead-letter disabled): {Reason}", row.RowNumber, raw.DatasetId, reason);
+            return;
+        }
+
+        var payload = new RejectedRowPayload(DatasetMessageKinds.RejectedRow, raw.DatasetId, row.RowNumber, row.Values, reason);
+        var envelope = messages.CreateReply(source.Envelope, MessageType.RawData, Source, DatasetPayloadJson.ToData(payload));
+        // The same dlq_* headers the consumer manager writes, so one tool reads every dead-letter record.
+        var headers = new Headers
+        {
+            { KafkaHeaderNames.MessageType, Encoding.UTF8.GetBytes(MessageType.RawData.ToWireName()) },
+            { KafkaHeaderNames.DeadLetterError, Encoding.UTF8.GetBytes(reason) },
+            { KafkaHeaderNames.DeadLetterSourceTopic, Encoding.UTF8.GetBytes(source.Topic) },
+            { KafkaHeaderNames.DeadLetterSourcePartition, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
+            { KafkaHeaderNames.DeadLetterSourceOffset, Encoding.UTF8.GetBytes(source.Offset.Value.ToString(CultureInfo.InvariantCulture)) },
+            { KafkaHeaderNames.DeadLetterFailedAt, Encoding.UTF8.GetBytes(timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)) },
+            { DatasetIdHeader, Encoding.UTF8.GetBytes(raw.DatasetId) },
+            { RowNumberHeader, Encoding.UTF8.GetBytes(row.RowNumber.ToString(CultureInfo.InvariantCulture)) },
+        };
+        await producer.SendRawAsync(
+            config.ErrorHandling.DeadLetterTopic, Encoding.UTF8.GetBytes(raw.DatasetId), serializer.Serialize(envelope), headers, cancellationToken);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Core.Messaging.Consuming;
+using MlPipeline.Core.Training;
+
+namespace MlPipeline.Core.Stages;
+
+/// <summary>
+/// processed_data → training data store. Rows and rejection notices are stored idempotently by row number, the
+/// end marker records the expected count. When a dataset becomes complete its training is recorded durably
+/// (<see cref="TrainingJobStore"/>) BEFORE the handler returns and the offset is stored, then queued for the
+/// training worker: the consumer never waits minutes for a model, and a crash mid-training retrains on restart.
+/// </summary>
+public sealed class TrainingStage(
+    KafkaConsumerManager consumers,
+    TrainingDataStoreProvider stores,
+    TrainingJobStore jobs,
+    TrainingQueue queue,
+    TopicProvisioningService topics,
+    PipelineConfig config,
+    TimeProvider timeProvider,
+    ILogger<TrainingStage> logger) : BackgroundService
+{
+    // New rows per model since its last every-N-rows retraining (retrain_every_rows); only this stage's thread writes.
+    private readonly ConcurrentDictionary<string, long> newRowsByModel = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        IConsumerSubscription? subscription = null;
+        try
+        {
+            await stores.GetAsync(stoppingToken);
+            await topics.WhenReadyAsync(stoppingToken);
+            subscription = await consumers.StartAsync(
+                [config.Topics.ProcessedDataTopic], $"{config.Consumer.GroupId}.training", HandleAsync, stoppingToken);
+            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Training stage stopping");
+        }
+        finally
+        {
+            if (subscription is not null)
+            {
+                await subscription.StopAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
+    {
+        var payload = DatasetPayloadJson.FromData<ProcessedDataPayload>(message.Envelope.Data);
+        var store = await stores.GetAsync(cancellationToken);
+        await store.RecordSchemaAsync(payload.DatasetId, payload.Schema, cancellationToken);
+        long added = 0;
+        foreach (var row in payload.Rows ?? [])
+        {
+            added += await store.AddAsync(row, cancellationToken) ? 1 : 0;
+        }
+
+        foreach (var rejection in payload.Rejected ?? [])
+        {
+            await store.AddRejectedAsync(payload.DatasetId, rejection.RowNumber, rejection.Reason, cancellationToken);
+        }
+
+        if (payload.Kind == DatasetMessageKinds.DatasetEnd && payload.RowCount is { } rowCount)
+        {
+            await store.MarkEndAsync(payload.DatasetId, rowCount, cancellationToken);
+        }
+
+        if (store.IsComplete(payload.DatasetId))
+        {
+            var request = new TrainingRequest(payload.Model, payload.DatasetId);
+            if (jobs.TryMarkPending(request))
+            {
+                logger.LogInformation("Dataset {DatasetId} complete: training model {Model}", payload.DatasetId, payload.Model);
+                queue.Enqueue(new QueuedTraining(request, DatasetCompleted: true));
+            }
+        }
+
+        CountTowardRetraining(payload.Model, added);
+    }
+
+    private void CountTowardRetraining(string model, long added)
+    {
+        var every = config.Training.RetrainEveryRows;
+        if (every <= 0 || added == 0)
+        {
+            return;
+        }
+
+        var total = newRowsByModel.AddOrUpdate(model, added, (_, count) => count + added);
+        if (total >= every)
+        {
+            newRowsByModel[model] = 0;
+            queue.Enqueue(new QueuedTraining(new TrainingRequest(model, null), DatasetCompleted: false));
+        }
+    }
+}
