@@ -47,4 +47,9 @@ public sealed class PipelineConfig
     public BrokerSectionOptions Broker { get; set => field = value ?? new(); } = new();
 
     public HttpOptions Http { get; set => field = value ?? new(); } = new();
+
+    public ServingOptions Serving { get; set => field = value ?? new(); } = new();
+
+    /// <summary>Where model versions live; training writes them, serving reads them.</summary>
+    public Training.ModelStoreOptions ModelStore { get; set => field = value ?? new(); } = new();
 }

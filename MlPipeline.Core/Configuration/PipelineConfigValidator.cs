@@ -39,6 +39,35 @@ public sealed partial class PipelineConfigValidator
         ValidatePerformance(config.Performance, errors);
         ValidateBroker(config.Broker, errors);
         InRange(errors, "http.port", config.Http.Port, 0, 65_535);
+        ValidateServing(config.Serving, errors);
+        ValidateModelStore(config.ModelStore, errors);
+    }
+
+    private static void ValidateServing(ServingOptions serving, ConfigurationErrorList errors)
+    {
+        if (string.IsNullOrWhiteSpace(serving.DefaultModel) || !ModelNamePattern().IsMatch(serving.DefaultModel))
+        {
+            errors.InvalidValue("serving.default_model", serving.DefaultModel,
+                "is not a model name: letters, digits, '.', '_' or '-', not starting with '.'");
+        }
+
+        InRange(errors, "serving.results_cache_size", serving.ResultsCacheSize, 1, 10_000_000);
+        InRange(errors, "serving.results_ttl_seconds", serving.ResultsTtlSeconds, 1, 86_400);
+        InRange(errors, "serving.max_wait_ms", serving.MaxWaitMs, 0, 300_000);
+        InRange(errors, "serving.max_request_bytes", serving.MaxRequestBytes, 64, 100_000_000);
+        InRange(errors, "serving.max_batch_requests", serving.MaxBatchRequests, 1, 100_000);
+        InRange(errors, "serving.batch_size", serving.BatchSize, 1, 1_000_000);
+        InRange(errors, "serving.engine_pool_size", serving.EnginePoolSize, 1, 1_024);
+    }
+
+    private static void ValidateModelStore(Training.ModelStoreOptions store, ConfigurationErrorList errors)
+    {
+        if (string.IsNullOrWhiteSpace(store.RootDirectory))
+        {
+            errors.InvalidValue("model_store.root_directory", store.RootDirectory, "is empty; expected a directory path");
+        }
+
+        InRange(errors, "model_store.keep_versions", store.KeepVersions, 1, 10_000);
     }
 
     private static void ValidateKafka(KafkaOptions kafka, ConfigurationErrorList errors)
@@ -264,4 +293,8 @@ public sealed partial class PipelineConfigValidator
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex TopicNamePattern();
+
+    // The model store's own rule for names (ModelStore.ValidateName).
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]*$")]
+    private static partial Regex ModelNamePattern();
 }
