@@ -35,6 +35,7 @@ public sealed class PredictionResultsListener(
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task running = Task.CompletedTask;
     private TopicTailReader? reader;
+    private int disposed;
 
     public bool IsReady => ready.Task.IsCompletedSuccessfully;
 
@@ -53,6 +54,11 @@ public sealed class PredictionResultsListener(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref disposed) == 1)
+        {
+            return;
+        }
+
         await stopping.CancelAsync().ConfigureAwait(false);
         await running.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -60,6 +66,11 @@ public sealed class PredictionResultsListener(
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         stopping.Dispose();
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
@@ -49,13 +50,17 @@ internal static class PredictionsApi
     {
         var api = app.MapGroup("/api").WithTags("Predictions");
         api.MapPost("/predict", PredictAsync)
-            .Accepts<PredictionRequestBody>("application/json")
+            .WithJsonRequestBody<PredictionRequestBody>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Submit one prediction request.")
             .WithDescription("202 with the request's message_id; with ?wait_ms=N waits up to N ms (capped by serving.max_wait_ms) and "
                 + "answers 200 with the result when it came in time. 400 for a wrong content type, bad JSON, an oversized body "
                 + "or missing/malformed features; 503 while Kafka cannot take the request.");
         api.MapPost("/predict/batch", PredictBatchAsync)
-            .Accepts<BatchPredictionRequestBody>("application/json")
+            .WithJsonRequestBody<BatchPredictionRequestBody>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Submit many prediction requests in one call.")
             .WithDescription("202 with one message_id per request, in order; with ?wait_ms=N answers 200 with every result when all came in time.");
         api.MapGet("/prediction/{message_id}", GetPrediction)
@@ -164,6 +169,21 @@ internal static class PredictionsApi
             }),
         };
     }
+
+    /// <summary>
+    /// Documents a JSON request body without <c>Accepts</c>: that metadata would make routing answer a wrong content type
+    /// with a bare 415 before the handler can explain it.
+    /// </summary>
+    private static RouteHandlerBuilder WithJsonRequestBody<TBody>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+            };
+        });
 
     private static PredictionCompleted Completed(string messageId, PredictionResult result) => new("completed", messageId, result);
 
