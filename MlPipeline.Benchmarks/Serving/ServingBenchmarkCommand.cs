@@ -42,6 +42,7 @@ internal sealed class ServingBenchmarkCommand
           --http-rate         HTTP requests per second in the steady HTTP run (default 1000)
           --http-concurrency  callers in the closed-loop HTTP run (default 16)
           --http-requests     requests in the closed-loop HTTP run (default 10000)
+          --linger-ms         the host's producer.linger_ms (default: the config default, 5)
         """;
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
@@ -57,7 +58,7 @@ internal sealed class ServingBenchmarkCommand
 
             ScoringRun(store, model, cancellationToken);
 
-            await using var app = await StartHostAsync(directory.FullName, cancellationToken);
+            await using var app = await StartHostAsync(directory.FullName, options.LingerMs, cancellationToken);
             var bootstrap = app.Services.GetRequiredService<KafkaEndpoint>().BootstrapServers;
             using var results = new ResultsTail(bootstrap);
             using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
@@ -126,7 +127,7 @@ internal sealed class ServingBenchmarkCommand
             + $"{Rows / parallel.Elapsed.TotalSeconds:N0} rows/s on {Environment.ProcessorCount}");
     }
 
-    private static async Task<WebApplication> StartHostAsync(string directory, CancellationToken cancellationToken)
+    private static async Task<WebApplication> StartHostAsync(string directory, int? lingerMs, CancellationToken cancellationToken)
     {
         var config = Path.Combine(directory, "kafka_config.yaml");
         await File.WriteAllTextAsync(config, $"""
@@ -141,10 +142,12 @@ internal sealed class ServingBenchmarkCommand
               root_directory: "{Path.Combine(directory, "models")}"
             serving:
               default_model: {ModelName}
+            {(lingerMs is { } linger ? $"producer:\n  linger_ms: {linger}\n" : "")}
             """, cancellationToken);
         var app = await PipelineApplication.BuildAsync(
             new PipelineHostSettings(config, new Dictionary<string, string?>(), []),
-            logging => logging.SetMinimumLevel(LogLevel.Warning),
+            // Errors only: librdkafka's configuration notes and the shutdown's broker-down warnings would drown the figures.
+            logging => logging.SetMinimumLevel(LogLevel.Error),
             cancellationToken);
         await app.StartAsync(cancellationToken);
         while (!app.Services.GetRequiredService<PredictionResultsListener>().IsReady)
@@ -155,7 +158,7 @@ internal sealed class ServingBenchmarkCommand
         return app;
     }
 
-    private sealed record Options(TimeSpan Duration, int[] Rates, int Burst, int HttpRate, int HttpConcurrency, int HttpRequests)
+    private sealed record Options(TimeSpan Duration, int[] Rates, int Burst, int HttpRate, int HttpConcurrency, int HttpRequests, int? LingerMs)
     {
         public static Options Parse(IReadOnlyList<string> arguments)
         {
@@ -172,7 +175,8 @@ internal sealed class ServingBenchmarkCommand
                 Int("burst", 50_000),
                 Int("http-rate", 1_000),
                 Int("http-concurrency", 16),
-                Int("http-requests", 10_000));
+                Int("http-requests", 10_000),
+                values.ContainsKey("linger-ms") ? Int("linger-ms", 5) : null);
         }
     }
 
