@@ -89,9 +89,9 @@ public sealed class PredictionResultsListener(
                     ready.TrySetResult();
                     await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, cancellationToken).ConfigureAwait(false);
                 }
-                catch (KafkaException exception)
+                catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    logger.LogWarning("Prediction results reader could not start ({Reason}); retrying", exception.Error.Reason);
+                    logger.LogWarning("Prediction results reader could not start ({Reason}); retrying", exception.Message);
                     await candidate.DisposeAsync().ConfigureAwait(false);
                     await Task.Delay(RetryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
                 }

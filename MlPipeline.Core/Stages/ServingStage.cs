@@ -43,9 +43,7 @@ public sealed class ServingStage(
         try
         {
             await topics.WhenReadyAsync(stoppingToken);
-            await using var modelEvents = new TopicTailReader(
-                options.TailConsumer, options.ModelTrainingTopic, OnModelEvent, options.RequestTimeout, logger);
-            await modelEvents.StartAsync(stoppingToken);
+            await using var modelEvents = await TailModelEventsAsync(stoppingToken);
             await registry.LoadAllAsync(stoppingToken);
             var swaps = SwapOnPromotionAsync(stoppingToken);
 
@@ -68,6 +66,26 @@ public sealed class ServingStage(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             logger.LogDebug("Serving stopped before it started");
+        }
+    }
+
+    /// <summary>Starts the model-event reader, retrying while the broker cannot answer (a failed stage would stop the host).</summary>
+    private async Task<TopicTailReader> TailModelEventsAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var reader = new TopicTailReader(options.TailConsumer, options.ModelTrainingTopic, OnModelEvent, options.RequestTimeout, logger);
+            try
+            {
+                await reader.StartAsync(cancellationToken);
+                return reader;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                await reader.DisposeAsync();
+                logger.LogWarning("Model event reader could not start ({Reason}); retrying", exception.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
         }
     }
 
