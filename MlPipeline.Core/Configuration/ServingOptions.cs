@@ -22,9 +22,9 @@ public sealed class ServingOptions
     /// <summary>Most feature sets in one <c>POST /api/predict/batch</c>. <value>Default 1000.</value></summary>
     public int MaxBatchRequests { get; set; } = 1_000;
 
-    /// <summary>Results the serving stage may have on their way to Kafka (produced, not yet acknowledged) before it
-    /// waits for acknowledgements: requests are answered as a stream of batches, not one round trip each.
-    /// <value>Default 1000.</value></summary>
+    /// <summary>How far the serving stage works ahead: requests fetched before they are handled, and results on their
+    /// way to Kafka (produced, not yet acknowledged) before it waits for acknowledgements. Requests are so answered as a
+    /// stream of batches, not one round trip each. <value>Default 1000.</value></summary>
     public int BatchSize { get; set; } = 1_000;
 
     /// <summary>ML.NET prediction engines kept per loaded model (they are not thread-safe, so each concurrent scorer

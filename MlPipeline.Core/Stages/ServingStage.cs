@@ -17,8 +17,9 @@ namespace MlPipeline.Core.Stages;
 /// <param name="GroupId">The stage's consumer group (<c>{consumer.group_id}.serving</c>).</param>
 /// <param name="TailConsumer">Client settings of the model-event reader.</param>
 /// <param name="RequestTimeout">Bound on the reader's metadata requests.</param>
+/// <param name="Prefetch">Requests fetched ahead of the handler (<c>serving.batch_size</c>).</param>
 public sealed record ServingStageOptions(
-    string RequestsTopic, string ModelTrainingTopic, string GroupId, ConsumerConfig TailConsumer, TimeSpan RequestTimeout);
+    string RequestsTopic, string ModelTrainingTopic, string GroupId, ConsumerConfig TailConsumer, TimeSpan RequestTimeout, int Prefetch);
 
 /// <summary>
 /// Serving: loads the current model versions, swaps in each promoted version, and answers every prediction request
@@ -47,7 +48,9 @@ public sealed class ServingStage(
             await registry.LoadAllAsync(stoppingToken);
             var swaps = SwapOnPromotionAsync(stoppingToken);
 
-            var subscription = await consumers.StartAsync([options.RequestsTopic], options.GroupId, handler.HandleAsync, stoppingToken);
+            // Handling a request takes microseconds, so fetch ahead: one thread hand-off per record would be the limit.
+            var subscription = await consumers.StartAsync(
+                [options.RequestsTopic], options.GroupId, handler.HandleAsync, options.Prefetch, stoppingToken);
             logger.LogInformation("Serving {Topic} with models {Versions}", options.RequestsTopic, string.Join(", ", registry.Versions));
             try
             {

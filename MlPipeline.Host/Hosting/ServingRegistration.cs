@@ -33,7 +33,8 @@ internal static class ServingRegistration
             config.Topics.ModelTrainingTopic,
             $"{config.Consumer.GroupId}.serving",
             sp.GetRequiredService<KafkaClientConfigFactory>().CreateConsumerConfig($"{config.Consumer.GroupId}.serving-models"),
-            timeout));
+            timeout,
+            serving.BatchSize));
         services.AddSingleton<ServingStage>();
         services.AddHostedService(sp => sp.GetRequiredService<ServingStage>());
 
