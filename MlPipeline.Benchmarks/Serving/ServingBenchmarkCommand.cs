@@ -138,8 +138,8 @@ internal sealed class ServingBenchmarkCommand
             http:
               host: 127.0.0.1
               port: 0
-            model_store:
-              root_directory: "{Path.Combine(directory, "models")}"
+            training:
+              models_dir: "{Path.Combine(directory, "models")}"
             serving:
               default_model: {ModelName}
             {(lingerMs is { } linger ? $"producer:\n  linger_ms: {linger}\n" : "")}

@@ -25,7 +25,7 @@ public static class ConfigurationServiceCollectionExtensions
         services.AddSingleton(Options.Create(config.Broker));
         services.AddSingleton(Options.Create(config.Http));
         services.AddSingleton(Options.Create(config.Serving));
-        services.AddSingleton(Options.Create(config.ModelStore));
+        services.AddSingleton(Options.Create(config.Training));
         services.AddSingleton(new KafkaClientConfigFactory(config));
         return services;
     }

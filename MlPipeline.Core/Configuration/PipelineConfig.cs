@@ -50,6 +50,5 @@ public sealed class PipelineConfig
 
     public ServingOptions Serving { get; set => field = value ?? new(); } = new();
 
-    /// <summary>Where model versions live; training writes them, serving reads them.</summary>
-    public Training.ModelStoreOptions ModelStore { get; set => field = value ?? new(); } = new();
+    public TrainingSectionOptions Training { get; set => field = value ?? new(); } = new();
 }

@@ -40,7 +40,7 @@ public sealed partial class PipelineConfigValidator
         ValidateBroker(config.Broker, errors);
         InRange(errors, "http.port", config.Http.Port, 0, 65_535);
         ValidateServing(config.Serving, errors);
-        ValidateModelStore(config.ModelStore, errors);
+        ValidateModelStore(config.Training, errors);
     }
 
     private static void ValidateServing(ServingOptions serving, ConfigurationErrorList errors)
@@ -60,14 +60,14 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "serving.engine_pool_size", serving.EnginePoolSize, 1, 1_024);
     }
 
-    private static void ValidateModelStore(Training.ModelStoreOptions store, ConfigurationErrorList errors)
+    private static void ValidateModelStore(TrainingSectionOptions training, ConfigurationErrorList errors)
     {
-        if (string.IsNullOrWhiteSpace(store.RootDirectory))
+        if (string.IsNullOrWhiteSpace(training.ModelsDir))
         {
-            errors.InvalidValue("model_store.root_directory", store.RootDirectory, "is empty; expected a directory path");
+            errors.InvalidValue("training.models_dir", training.ModelsDir, "is empty; expected a directory path");
         }
 
-        InRange(errors, "model_store.keep_versions", store.KeepVersions, 1, 10_000);
+        InRange(errors, "training.keep_versions", training.KeepVersions, 1, 10_000);
     }
 
     private static void ValidateKafka(KafkaOptions kafka, ConfigurationErrorList errors)

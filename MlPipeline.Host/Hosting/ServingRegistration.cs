@@ -15,8 +15,8 @@ internal static class ServingRegistration
         var serving = config.Serving;
         var timeout = TimeSpan.FromSeconds(config.Broker.StartupTimeoutSeconds);
 
-        // Training registers the same store; whichever comes first wins, both read model_store.
-        services.TryAddSingleton(sp => new ModelStore(config.ModelStore, sp.GetRequiredService<TimeProvider>()));
+        // The training stage registers the same store from the same keys; serving only adds it when training is absent.
+        services.TryAddSingleton(sp => new ModelStore(config.Training.ToModelStoreOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ServingModelRegistry(
             sp.GetRequiredService<ModelStore>(),
             new ModelScorerOptions { MaxPooledEngines = serving.EnginePoolSize },

@@ -2,7 +2,7 @@ using MlPipeline.Core.Configuration;
 
 namespace MlPipeline.Tests.Core.Configuration;
 
-/// <summary>The <c>serving:</c> and <c>model_store:</c> sections: seed values, overrides and rules.</summary>
+/// <summary>The <c>serving:</c> section and the model store keys of <c>training:</c>: seed values, overrides and rules.</summary>
 [Parallelizable(ParallelScope.All)]
 public sealed class ServingConfigurationTests
 {
@@ -20,8 +20,8 @@ public sealed class ServingConfigurationTests
             Assert.That(config.Serving.MaxRequestBytes, Is.EqualTo(1_048_576));
             Assert.That(config.Serving.BatchSize, Is.EqualTo(1_000));
             Assert.That(config.Serving.EnginePoolSize, Is.EqualTo(8));
-            Assert.That(config.ModelStore.RootDirectory, Is.EqualTo("models"));
-            Assert.That(config.ModelStore.KeepVersions, Is.EqualTo(5));
+            Assert.That(config.Training.ModelsDir, Is.EqualTo("models"));
+            Assert.That(config.Training.KeepVersions, Is.EqualTo(5));
         }
     }
 
@@ -30,15 +30,15 @@ public sealed class ServingConfigurationTests
     {
         using var directory = new TemporaryConfigDirectory();
 
-        var config = directory.Load("serving:\n  default_model: churn\n  results_ttl_seconds: 7\n  max_batch_requests: 3\nmodel_store:\n  root_directory: /srv/models\n  keep_versions: 2\n");
+        var config = directory.Load("serving:\n  default_model: churn\n  results_ttl_seconds: 7\n  max_batch_requests: 3\ntraining:\n  models_dir: /srv/models\n  keep_versions: 2\n");
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(config.Serving.DefaultModel, Is.EqualTo("churn"));
             Assert.That(config.Serving.ResultsTtlSeconds, Is.EqualTo(7));
             Assert.That(config.Serving.MaxBatchRequests, Is.EqualTo(3));
-            Assert.That(config.ModelStore.RootDirectory, Is.EqualTo("/srv/models"));
-            Assert.That(config.ModelStore.KeepVersions, Is.EqualTo(2));
+            Assert.That(config.Training.ModelsDir, Is.EqualTo("/srv/models"));
+            Assert.That(config.Training.KeepVersions, Is.EqualTo(2));
         }
     }
 
@@ -51,8 +51,8 @@ public sealed class ServingConfigurationTests
     [TestCase("serving:\n  batch_size: 0", "serving.batch_size = '0' must be between 1 and 1000000")]
     [TestCase("serving:\n  engine_pool_size: 0", "serving.engine_pool_size = '0' must be between 1 and 1024")]
     [TestCase("serving:\n  cache: 5", "serving.cache is not a known key")]
-    [TestCase("model_store:\n  root_directory: \"\"", "model_store.root_directory = '' is empty")]
-    [TestCase("model_store:\n  keep_versions: 0", "model_store.keep_versions = '0' must be between 1 and 10000")]
+    [TestCase("training:\n  models_dir: \"\"", "training.models_dir = '' is empty")]
+    [TestCase("training:\n  keep_versions: 0", "training.keep_versions = '0' must be between 1 and 10000")]
     public void Load_InvalidServingValue_NamesTheKey(string yaml, string expected)
     {
         using var directory = new TemporaryConfigDirectory();

@@ -53,7 +53,7 @@ internal sealed class ServingHost : IAsyncDisposable
             var store = await trained.StoreWithBothVersionsAsync(models, ModelName);
             await store.PromoteAsync(ModelName, 1, CancellationToken.None);
             var runner = await PipelineHostRunner.StartAsync(
-                $"model_store:\n  root_directory: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n");
+                $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n");
             return new ServingHost(runner, models, store, trained);
         }
         catch
