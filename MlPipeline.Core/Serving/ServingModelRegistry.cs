@@ -86,7 +86,11 @@ public sealed class ServingModelRegistry : IDisposable
             }
 
             var loaded = await store.LoadModelAsync(name, pointer.Version, cancellationToken).ConfigureAwait(false);
-            Activate(new ModelScorer(loaded, scorerOptions));
+            var scorer = new ModelScorer(loaded, scorerOptions);
+
+            // Off the request path: requests keep using the old version until the swap below.
+            scorer.WarmUp(Math.Min(scorerOptions.MaxPooledEngines, Environment.ProcessorCount));
+            Activate(scorer);
             return pointer.Version;
         }
         finally
