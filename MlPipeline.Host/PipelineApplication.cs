@@ -51,6 +51,7 @@ public static class PipelineApplication
         builder.Services.AddPipelineMessaging(config, endpoint);
         builder.Services.AddSchemaRegistration(config);
         builder.Services.AddDataPipeline(config);
+        builder.Services.AddServingStage(config);
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
 
@@ -67,6 +68,7 @@ public static class PipelineApplication
         app.MapStatusApi();
         app.MapIngestionApi();
         app.MapModelsApi();
+        app.MapPredictionsApi();
         return app;
     }
 

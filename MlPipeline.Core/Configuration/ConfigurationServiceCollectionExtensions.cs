@@ -26,6 +26,7 @@ public static class ConfigurationServiceCollectionExtensions
         services.AddSingleton(Options.Create(config.Http));
         services.AddSingleton(Options.Create(config.Service));
         services.AddSingleton(Options.Create(config.Data));
+        services.AddSingleton(Options.Create(config.Serving));
         services.AddSingleton(Options.Create(config.Training));
         services.AddSingleton(new KafkaClientConfigFactory(config));
         return services;

@@ -42,6 +42,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "service.shutdown_timeout_seconds", config.Service.ShutdownTimeoutSeconds, 1, 3_600);
         ValidateData(config.Data, errors);
         ValidateTraining(config.Training, errors);
+        ValidateServing(config.Serving, errors);
     }
 
     private static void ValidateData(DataSectionOptions data, ConfigurationErrorList errors)
@@ -99,6 +100,23 @@ public sealed partial class PipelineConfigValidator
         }
 
         NotBlank(errors, "training.data_dir", training.DataDir, "a directory path");
+    }
+
+    private static void ValidateServing(ServingOptions serving, ConfigurationErrorList errors)
+    {
+        if (string.IsNullOrWhiteSpace(serving.DefaultModel) || !ModelNamePattern().IsMatch(serving.DefaultModel))
+        {
+            errors.InvalidValue("serving.default_model", serving.DefaultModel,
+                "is not a model name: letters, digits, '.', '_' or '-', not starting with '.'");
+        }
+
+        InRange(errors, "serving.results_cache_size", serving.ResultsCacheSize, 1, 10_000_000);
+        InRange(errors, "serving.results_ttl_seconds", serving.ResultsTtlSeconds, 1, 86_400);
+        InRange(errors, "serving.max_wait_ms", serving.MaxWaitMs, 0, 300_000);
+        InRange(errors, "serving.max_request_bytes", serving.MaxRequestBytes, 64, 100_000_000);
+        InRange(errors, "serving.max_batch_requests", serving.MaxBatchRequests, 1, 100_000);
+        InRange(errors, "serving.batch_size", serving.BatchSize, 1, 1_000_000);
+        InRange(errors, "serving.engine_pool_size", serving.EnginePoolSize, 1, 1_024);
     }
 
     private static void NotBlank(ConfigurationErrorList errors, string keyPath, string? value, string expected)
@@ -341,6 +359,7 @@ public sealed partial class PipelineConfigValidator
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex TopicNamePattern();
 
+    // The model store's own rule for names (ModelStore.ValidateName).
     [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]*$")]
     private static partial Regex ModelNamePattern();
 }

@@ -131,6 +131,24 @@ public sealed class ModelScorer : IDisposable
     }
 
     /// <summary>
+    /// Builds up to <paramref name="engines"/> prediction engines now (each takes milliseconds), so the first requests
+    /// after a model swap do not pay for them.
+    /// </summary>
+    public void WarmUp(int engines)
+    {
+        var built = new List<PredictionEngine<ModelInput, ModelOutput>>();
+        for (var i = 0; i < engines; i++)
+        {
+            built.Add(this.engines.Get());
+        }
+
+        foreach (var engine in built)
+        {
+            this.engines.Return(engine);
+        }
+    }
+
+    /// <summary>
     /// Disposes pooled engines. Safe during a hot swap: an engine still in use is disposed when returned.
     /// </summary>
     public void Dispose() => (engines as IDisposable)?.Dispose();

@@ -26,8 +26,9 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     // Cancelled to abandon the in-flight handler: after the grace period, or at once on a fatal error.
     private readonly CancellationTokenSource abandonHandler = new();
 
-    // Released by the processor when the consume thread may fetch again (see the class comment).
-    private readonly SemaphoreSlim fetchPermit = new(1, 1);
+    // Released by the processor when the consume thread may fetch again (see the class comment). With a prefetch
+    // above 1 the thread may run that many records ahead of the handler (see KafkaConsumerManager.StartAsync).
+    private readonly SemaphoreSlim fetchPermit;
     private readonly Channel<ConsumeResult<byte[]?, byte[]?>> handoff =
         Channel.CreateUnbounded<ConsumeResult<byte[]?, byte[]?>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
@@ -55,8 +56,11 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         ConsumedMessageProcessor processor,
         KafkaConsumerManagerOptions options,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        int prefetch = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        fetchPermit = new SemaphoreSlim(prefetch, prefetch);
         GroupId = config.GroupId;
         Topics = topics;
         this.processor = processor;

@@ -63,12 +63,29 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
     /// Joins <paramref name="groupId"/> (or the configured group) on <paramref name="topics"/> and feeds each
     /// message to <paramref name="handler"/>, one at a time, on a background loop. Returns once subscribed.
     /// </summary>
+    public Task<IConsumerSubscription> StartAsync(
+        IReadOnlyCollection<string> topics,
+        string? groupId,
+        Func<ConsumedMessage, CancellationToken, Task> handler,
+        CancellationToken cancellationToken) =>
+        StartAsync(topics, groupId, handler, prefetch: 1, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="StartAsync(IReadOnlyCollection{string}, string?, Func{ConsumedMessage, CancellationToken, Task}, CancellationToken)"/>,
+    /// but the consume thread may fetch up to <paramref name="prefetch"/> records ahead of the handler, so a fast handler
+    /// is not paced by one thread hand-off per record. Handling and offset storing stay strictly in order. The price:
+    /// a rebalance can now happen while fetched records wait, so records of a revoked partition may be handled here
+    /// and, uncommitted, again by the new owner — only for handlers whose repeats are harmless (e.g. serving, whose
+    /// repeated result a caller ignores).
+    /// </summary>
     public async Task<IConsumerSubscription> StartAsync(
         IReadOnlyCollection<string> topics,
         string? groupId,
         Func<ConsumedMessage, CancellationToken, Task> handler,
+        int prefetch,
         CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
         ArgumentNullException.ThrowIfNull(topics);
         ArgumentNullException.ThrowIfNull(handler);
         if (topics.Count == 0 || topics.Any(string.IsNullOrWhiteSpace))
@@ -89,7 +106,7 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
 
         var logger = loggerFactory.CreateLogger<KafkaConsumerManager>();
         var processor = new ConsumedMessageProcessor(handler, serializer, deadLetters, options, timeProvider, logger);
-        var subscription = new ConsumerSubscription(config, topics.ToArray(), processor, options, timeProvider, logger);
+        var subscription = new ConsumerSubscription(config, topics.ToArray(), processor, options, timeProvider, logger, prefetch);
         lock (subscriptionsLock)
         {
             subscriptions.Add(subscription);

@@ -1,0 +1,134 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Core.Messaging.Consuming;
+using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Serving;
+
+namespace MlPipeline.Core.Stages;
+
+/// <summary>Topics, group and client settings of the serving stage.</summary>
+/// <param name="RequestsTopic">Consumed by the stage's group.</param>
+/// <param name="ModelTrainingTopic">Tailed by every instance, so each one swaps on every promotion.</param>
+/// <param name="GroupId">The stage's consumer group (<c>{consumer.group_id}.serving</c>).</param>
+/// <param name="TailConsumer">Client settings of the model-event reader.</param>
+/// <param name="RequestTimeout">Bound on the reader's metadata requests.</param>
+/// <param name="Prefetch">Requests fetched ahead of the handler (<c>serving.batch_size</c>).</param>
+public sealed record ServingStageOptions(
+    string RequestsTopic, string ModelTrainingTopic, string GroupId, ConsumerConfig TailConsumer, TimeSpan RequestTimeout, int Prefetch);
+
+/// <summary>
+/// Serving: loads the current model versions, swaps in each promoted version, and answers every prediction request
+/// on the results topic. The model-event reader starts before the store is read, so a promotion that happens while
+/// loading is still seen (and a repeated one is harmless: <see cref="ServingModelRegistry.RefreshAsync"/> reads the
+/// store's pointer).
+/// </summary>
+public sealed class ServingStage(
+    ServingStageOptions options,
+    TopicProvisioningService topics,
+    KafkaConsumerManager consumers,
+    ServingModelRegistry registry,
+    PredictionRequestHandler handler,
+    PredictionResultPublisher publisher,
+    KafkaMessageSerializer serializer,
+    ILogger<ServingStage> logger) : BackgroundService
+{
+    private readonly Channel<string> promotions = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await topics.WhenReadyAsync(stoppingToken);
+            await using var modelEvents = await TailModelEventsAsync(stoppingToken);
+            await registry.LoadAllAsync(stoppingToken);
+            var swaps = SwapOnPromotionAsync(stoppingToken);
+
+            // Handling a request takes microseconds, so fetch ahead: one thread hand-off per record would be the limit.
+            var subscription = await consumers.StartAsync(
+                [options.RequestsTopic], options.GroupId, handler.HandleAsync, options.Prefetch, stoppingToken);
+            logger.LogInformation("Serving {Topic} with models {Versions}", options.RequestsTopic, string.Join(", ", registry.Versions));
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Shutting down: drain below.
+            }
+
+            await subscription.StopAsync(CancellationToken.None);
+            await publisher.DrainAsync(CancellationToken.None);
+            promotions.Writer.TryComplete();
+            await swaps;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            logger.LogDebug("Serving stopped before it started");
+        }
+    }
+
+    /// <summary>Starts the model-event reader, retrying while the broker cannot answer (a failed stage would stop the host).</summary>
+    private async Task<TopicTailReader> TailModelEventsAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var reader = new TopicTailReader(options.TailConsumer, options.ModelTrainingTopic, OnModelEvent, options.RequestTimeout, logger);
+            try
+            {
+                await reader.StartAsync(cancellationToken);
+                return reader;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                await reader.DisposeAsync();
+                logger.LogWarning("Model event reader could not start ({Reason}); retrying", exception.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    // Runs on the reader's thread: only decode and queue; loading happens on the swap loop.
+    private void OnModelEvent(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        if (!serializer.TryDeserialize(record.Message.Value, out var envelope, out _)
+            || envelope.MessageType != MessageType.ModelTraining
+            || !IsPromotion(envelope.Data, out var model))
+        {
+            return;
+        }
+
+        promotions.Writer.TryWrite(model ?? (record.Message.Key is { } key ? Encoding.UTF8.GetString(key) : string.Empty));
+    }
+
+    private static bool IsPromotion(JsonObject data, out string? model)
+    {
+        model = data["model"] is JsonValue name && name.TryGetValue<string>(out var text) ? text : null;
+        return data["event"] is JsonValue kind && kind.TryGetValue<string>(out var value) && value == "promoted";
+    }
+
+    private async Task SwapOnPromotionAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var model in promotions.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                var version = await registry.RefreshAsync(model, cancellationToken);
+                logger.LogInformation("Promotion of {Model}: serving version {Version}", model, version);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // The previous version keeps serving; the next promotion tries again.
+                logger.LogError(exception, "Could not swap to the promoted version of {Model}", model);
+            }
+        }
+    }
+}
