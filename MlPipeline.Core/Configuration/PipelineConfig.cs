@@ -52,7 +52,7 @@ public sealed class PipelineConfig
 
     public DataSectionOptions Data { get; set => field = value ?? new(); } = new();
 
-    public ServingOptions Serving { get; set => field = value ?? new(); } = new();
-
     public TrainingSectionOptions Training { get; set => field = value ?? new(); } = new();
+
+    public ServingOptions Serving { get; set => field = value ?? new(); } = new();
 }
