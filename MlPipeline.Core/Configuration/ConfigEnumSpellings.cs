@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Confluent.Kafka;
 using MlPipeline.Broker;
+using MlPipeline.Core.Monitoring.Alerts;
 
 namespace MlPipeline.Core.Configuration;
 
@@ -34,6 +35,7 @@ internal static class ConfigEnumSpellings
             [typeof(AutoOffsetReset)] = [("earliest", AutoOffsetReset.Earliest), ("latest", AutoOffsetReset.Latest)],
             [typeof(BrokerMode)] = [("embedded", BrokerMode.Embedded), ("external", BrokerMode.External)],
             [typeof(FlushPolicy)] = [("interval", FlushPolicy.Interval), ("always", FlushPolicy.Always)],
+            [typeof(AlertSeverity)] = [("info", AlertSeverity.Info), ("warning", AlertSeverity.Warning), ("critical", AlertSeverity.Critical)],
         }.ToFrozenDictionary();
 
     public static bool Supports(Type enumType) => SpellingsByType.ContainsKey(enumType);

@@ -24,6 +24,7 @@ public static class ConfigurationServiceCollectionExtensions
         services.AddSingleton(Options.Create(config.Performance));
         services.AddSingleton(Options.Create(config.Broker));
         services.AddSingleton(Options.Create(config.Http));
+        services.AddSingleton(Options.Create(config.Alerts));
         services.AddSingleton(new KafkaClientConfigFactory(config));
         return services;
     }

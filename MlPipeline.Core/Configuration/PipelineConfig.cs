@@ -47,4 +47,6 @@ public sealed class PipelineConfig
     public BrokerSectionOptions Broker { get; set => field = value ?? new(); } = new();
 
     public HttpOptions Http { get; set => field = value ?? new(); } = new();
+
+    public AlertsOptions Alerts { get; set => field = value ?? new(); } = new();
 }
