@@ -47,6 +47,7 @@ public static class PipelineApplication
         builder.Services.AddSingleton(new ServiceClock(DateTimeOffset.UtcNow));
         builder.Services.AddPipelineConfiguration(config);
         builder.Services.AddPipelineMessaging(config, endpoint);
+        builder.Services.AddMonitoring(config);
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
 
@@ -61,6 +62,7 @@ public static class PipelineApplication
         app.MapHealthApi();
         app.MapTopicsApi();
         app.MapStatusApi();
+        app.MapMonitoringApi();
         return app;
     }
 
