@@ -14,33 +14,33 @@ public sealed class MonitoringGauges
     {
         var m = meter.Meter;
         m.CreateObservableGauge(
-            "mlpipeline_consumer_lag",
+            "consumer_lag",
             () => (latest.Value?.Lag ?? []).SelectMany(group => group.Partitions.Select(partition => new Measurement<long>(
                 partition.Lag,
                 new TagList { { "group", group.GroupId }, { "topic", partition.Topic }, { "partition", partition.Partition } }))),
             description: "Messages a consumer group has yet to handle, per partition (high watermark minus committed offset).");
         m.CreateObservableGauge(
-            "mlpipeline_model_version",
+            "model_version",
             () => models.Models.Where(model => model.CurrentVersion is not null)
                 .Select(model => new Measurement<int>(model.CurrentVersion!.Value, new KeyValuePair<string, object?>("model", model.Model))),
             description: "Current (promoted) version per model name.");
         m.CreateObservableGauge(
-            "mlpipeline_model_r_squared",
+            "model_r_squared",
             () => models.Models.Where(model => model.CurrentMetrics is not null)
                 .Select(model => new Measurement<double>(model.CurrentMetrics!.RSquared, new KeyValuePair<string, object?>("model", model.Model))),
             description: "Holdout R-squared of the current version.");
         m.CreateObservableGauge(
-            "mlpipeline_model_rmse",
+            "model_rmse",
             () => models.Models.Where(model => model.CurrentMetrics is not null)
                 .Select(model => new Measurement<double>(model.CurrentMetrics!.RootMeanSquaredError, new KeyValuePair<string, object?>("model", model.Model))),
             description: "Holdout root mean squared error of the current version.");
         m.CreateObservableGauge(
-            "mlpipeline_feature_drift_psi",
+            "feature_drift_psi",
             () => drift.Snapshot().Where(feature => feature.Psi is not null)
                 .Select(feature => new Measurement<double>(feature.Psi!.Value, new TagList { { "model", feature.Model }, { "feature", feature.Feature } })),
             description: "Population stability index of served values against training, per feature.");
         m.CreateObservableGauge(
-            "mlpipeline_alerts_open",
+            "alerts_open",
             () => alerts.Open.GroupBy(alert => alert.Rule)
                 .Select(group => new Measurement<int>(group.Count(), new KeyValuePair<string, object?>("rule", group.Key))),
             description: "Alerts firing now, per rule.");

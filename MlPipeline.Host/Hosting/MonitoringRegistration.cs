@@ -71,7 +71,8 @@ internal static class MonitoringRegistration
 
 /// <summary>
 /// Exports this host's <see cref="PipelineMeter"/> in Prometheus text format through prometheus-net's meter adapter,
-/// into a registry of its own: the default registry is process-wide, and several hosts in one process (tests) must not
+/// into a registry of its own (instrument names get the meter's prefix: <c>messages_handled</c> is exported as
+/// <c>mlpipeline_messages_handled</c>): the default registry is process-wide, and several hosts in one process (tests) must not
 /// see each other's figures.
 /// </summary>
 internal sealed class PrometheusExporter : IDisposable
@@ -86,6 +87,7 @@ internal sealed class PrometheusExporter : IDisposable
         adapter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             Registry = Registry,
+            MetricFactory = Metrics.WithCustomRegistry(Registry),
             InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter, meter.Meter),
         });
     }

@@ -25,14 +25,14 @@ public sealed class MessageFlowMetrics : IMessageFlowObserver
         this.statistics = statistics;
         this.stageNames = stageNames;
         var m = meter.Meter;
-        consumed = m.CreateCounter<long>("mlpipeline_messages_consumed", description: "Messages fetched by a stage, per stage and topic.");
-        handled = m.CreateCounter<long>("mlpipeline_messages_handled", description: "Messages a stage handled successfully.");
-        failed = m.CreateCounter<long>("mlpipeline_messages_failed", description: "Messages a stage gave up on after retries.");
-        retried = m.CreateCounter<long>("mlpipeline_messages_retried", description: "Handler attempts that failed and were retried.");
-        deadLettered = m.CreateCounter<long>("mlpipeline_messages_dead_lettered", description: "Failed messages parked on the dead-letter topic.");
-        produced = m.CreateCounter<long>("mlpipeline_messages_produced", description: "Records acknowledged by the broker, per topic.");
+        consumed = m.CreateCounter<long>("messages_consumed", description: "Messages fetched by a stage, per stage and topic.");
+        handled = m.CreateCounter<long>("messages_handled", description: "Messages a stage handled successfully.");
+        failed = m.CreateCounter<long>("messages_failed", description: "Messages a stage gave up on after retries.");
+        retried = m.CreateCounter<long>("messages_retried", description: "Handler attempts that failed and were retried.");
+        deadLettered = m.CreateCounter<long>("messages_dead_lettered", description: "Failed messages parked on the dead-letter topic.");
+        produced = m.CreateCounter<long>("messages_produced", description: "Records acknowledged by the broker, per topic.");
         handlingDuration = m.CreateHistogram<double>(
-            "mlpipeline_message_handling_duration_seconds",
+            "message_handling_duration_seconds",
             unit: "s",
             description: "Time from fetch to handled or given up, retries included.");
     }

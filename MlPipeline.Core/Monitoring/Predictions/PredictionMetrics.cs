@@ -13,9 +13,9 @@ public sealed class PredictionMetrics : IPredictionObserver
     public PredictionMetrics(PipelineMeter meter, PredictionStatistics statistics)
     {
         this.statistics = statistics;
-        predictions = meter.Meter.CreateCounter<long>("mlpipeline_predictions", description: "Predictions answered, per model and outcome (ok or error).");
+        predictions = meter.Meter.CreateCounter<long>("predictions", description: "Predictions answered, per model and outcome (ok or error).");
         latency = meter.Meter.CreateHistogram<double>(
-            "mlpipeline_prediction_latency_seconds", unit: "s", description: "From the request to its result, per model.");
+            "prediction_latency_seconds", unit: "s", description: "From the request to its result, per model.");
     }
 
     public void OnPrediction(PredictionObservation observation)
