@@ -55,7 +55,7 @@ function renderStages(stages) {
 }
 
 function renderLag(lag) {
-  fill("lag", lag.map(group => el("tr", { "data-group": group.group_id },
+  fill("lag", lag.map(group => el("tr", { "data-lag-group": group.group_id },
     el("td", {}, group.group_id),
     cell("total_lag", group.total_lag, true),
     el("td", { "data-field": "partitions" }, group.error
