@@ -11,6 +11,8 @@ public static class MonitoringJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // Training reports R² as NaN when a holdout's labels are all equal; such an event must still be readable.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static JsonObject ToData<T>(T value) => (JsonObject)JsonSerializer.SerializeToNode(value, Options)!;

@@ -50,13 +50,16 @@ public sealed record MonitoringSnapshot(
         ModelStatuses.Select(status => new ModelSnapshot(
                 status.Model,
                 status.CurrentVersion,
-                status.CurrentMetrics?.RSquared,
-                status.CurrentMetrics?.RootMeanSquaredError,
-                status.CurrentMetrics?.MeanAbsoluteError,
+                Finite(status.CurrentMetrics?.RSquared),
+                Finite(status.CurrentMetrics?.RootMeanSquaredError),
+                Finite(status.CurrentMetrics?.MeanAbsoluteError),
                 status.LastEvent,
                 status.LastEventAt,
                 status.LastFailure))
             .ToArray();
+
+    // JSON has no NaN: a metric training could not compute is shown as missing.
+    private static double? Finite(double? value) => value is { } number && double.IsFinite(number) ? number : null;
 }
 
 /// <summary>The last snapshot the monitoring stage collected (gauges read it between collections). Thread-safe.</summary>

@@ -47,8 +47,14 @@ public sealed class MonitoringStage(
 
     private readonly IAlertRule[] rules = rules.ToArray();
 
+    // Alert events not yet on the alerts topic (topics not created yet, or a send failed). Owned by the collect loop.
+    private readonly Queue<AlertEvent> unpublishedAlerts = new();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Collecting starts at once, before the topics exist: an unreachable broker at start-up is exactly what the
+        // broker_unreachable rule is for. Its alerts wait in unpublishedAlerts until the alerts topic is there.
+        var collecting = CollectLoopAsync(stoppingToken);
         try
         {
             await topics.WhenReadyAsync(stoppingToken).ConfigureAwait(false);
@@ -57,28 +63,44 @@ public sealed class MonitoringStage(
                 .StartAsync([options.ModelTrainingTopic], options.GroupId, OnModelTrainingAsync, stoppingToken)
                 .ConfigureAwait(false);
             // Both loops run until the host stops; disposing the subscription then drains and commits it.
-            await Task.WhenAll(CollectLoopAsync(stoppingToken), PublishLoopAsync(stoppingToken)).ConfigureAwait(false);
+            await Task.WhenAll(collecting, PublishLoopAsync(stoppingToken)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             logger.LogDebug("Monitoring stage stopped");
         }
+        finally
+        {
+            // Observed here so a collect loop left running by an early stop never faults unobserved.
+            await collecting.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                .ConfigureAwait(false);
+        }
     }
 
     /// <summary>Collects a snapshot, evaluates the rules and publishes the resulting alert events (one collect tick).</summary>
-    public async Task<MonitoringSnapshot> CollectAndEvaluateAsync(CancellationToken cancellationToken)
+    private async Task<MonitoringSnapshot> CollectAndEvaluateAsync(CancellationToken cancellationToken)
     {
         var snapshot = await snapshots.BuildAsync(cancellationToken).ConfigureAwait(false);
         latest.Set(snapshot);
-        var events = alerts.Evaluate(rules.SelectMany(rule => rule.Evaluate(snapshot)));
-        foreach (var alert in events)
+        foreach (var alert in alerts.Evaluate(rules.SelectMany(rule => rule.Evaluate(snapshot))))
         {
             LogAlert(alert);
-            var message = messages.Create(MessageType.Alert, Source, MonitoringJson.ToData(alert));
-            await producer.SendAsync(options.AlertsTopic, message, alert.Rule, cancellationToken).ConfigureAwait(false);
+            unpublishedAlerts.Enqueue(alert);
         }
 
+        await PublishAlertsAsync(cancellationToken).ConfigureAwait(false);
         return snapshot;
+    }
+
+    private async Task PublishAlertsAsync(CancellationToken cancellationToken)
+    {
+        // In order, each removed only once the broker has it: a failed send is retried at the next tick.
+        while (topics.IsReady && unpublishedAlerts.TryPeek(out var alert))
+        {
+            var message = messages.Create(MessageType.Alert, Source, MonitoringJson.ToData(alert));
+            await producer.SendAsync(options.AlertsTopic, message, alert.Rule, cancellationToken).ConfigureAwait(false);
+            unpublishedAlerts.Dequeue();
+        }
     }
 
     private async Task OnModelTrainingAsync(ConsumedMessage message, CancellationToken cancellationToken)

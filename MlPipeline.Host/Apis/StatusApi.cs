@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Monitoring;
@@ -32,6 +33,7 @@ internal static class StatusApi
         IReadOnlyDictionary<string, long> Produced,
         IReadOnlyList<ModelSnapshot> Models,
         IReadOnlyList<FeatureDrift> Drift,
+        double DriftThreshold,
         IReadOnlyList<PredictionSnapshot> Predictions,
         IReadOnlyList<AlertEvent> Alerts);
 
@@ -54,6 +56,7 @@ internal static class StatusApi
         TimeProvider timeProvider,
         MonitoringSnapshotBuilder monitoring,
         AlertTracker alerts,
+        PipelineConfig config,
         CancellationToken cancellationToken)
     {
         var kafka = await checker.GetReportAsync(cancellationToken);
@@ -73,6 +76,7 @@ internal static class StatusApi
             Produced: snapshot.Produced,
             Models: snapshot.Models,
             Drift: snapshot.Drift,
+            DriftThreshold: config.Alerts.Drift.Threshold,
             Predictions: snapshot.Predictions,
             Alerts: alerts.Open);
     }

@@ -119,7 +119,7 @@ async function refresh() {
     renderStages(status.stages);
     renderLag(status.lag);
     renderModels(status.models, status.predictions);
-    renderDrift(status.drift, 0.2);
+    renderDrift(status.drift, status.drift_threshold);
     renderAlerts(alerts);
     const updated = document.getElementById("updated");
     updated.textContent = new Date().toLocaleTimeString();

@@ -45,8 +45,7 @@ internal static class MonitoringRegistration
             sp.GetRequiredService<ILogger<ModelBaselineLoader>>()));
         services.AddSingleton<LatestMonitoringSnapshot>();
         services.AddSingleton(sp => new AlertTracker(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(alerts.CooldownSeconds)));
-        services.AddSingleton<IEnumerable<IAlertRule>>(sp =>
-            AlertRules.FromOptions(alerts, sp.GetRequiredService<MessageFlowStatistics>(), sp.GetRequiredService<StageNames>()));
+        AddAlertRules(services, alerts);
         services.AddSingleton<MonitoringSnapshotBuilder>();
         services.AddSingleton<MonitoringGauges>();
         services.AddSingleton<PrometheusExporter>();
@@ -66,6 +65,26 @@ internal static class MonitoringRegistration
         }
 
         return services;
+    }
+
+    /// <summary>One <see cref="IAlertRule"/> per enabled rule of the <c>alerts:</c> section; the stage evaluates them all.</summary>
+    private static void AddAlertRules(IServiceCollection services, AlertsOptions alerts)
+    {
+        void Add(AlertRuleOptions rule, Func<IServiceProvider, IAlertRule> create)
+        {
+            if (alerts.Enabled && rule.Enabled)
+            {
+                services.AddSingleton(create);
+            }
+        }
+
+        Add(alerts.ConsumerLag, sp => new ConsumerLagRule(alerts.ConsumerLag, sp.GetRequiredService<StageNames>()));
+        Add(alerts.DeadLetter, sp => new DeadLetterRule(alerts.DeadLetter, sp.GetRequiredService<MessageFlowStatistics>(), sp.GetRequiredService<StageNames>()));
+        Add(alerts.StageErrorRate, sp => new StageErrorRateRule(alerts.StageErrorRate, sp.GetRequiredService<MessageFlowStatistics>(), sp.GetRequiredService<StageNames>()));
+        Add(alerts.TrainingFailed, _ => new TrainingFailedRule(alerts.TrainingFailed));
+        Add(alerts.ModelRegression, _ => new ModelRegressionRule(alerts.ModelRegression));
+        Add(alerts.Drift, _ => new DriftRule(alerts.Drift));
+        Add(alerts.BrokerUnreachable, _ => new BrokerUnreachableRule(alerts.BrokerUnreachable));
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
 using MlPipeline.Core.Training;
@@ -95,6 +96,63 @@ public sealed class AlertFlowTests
             Assert.That(fired.Severity, Is.EqualTo(AlertSeverity.Critical));
             Assert.That(fired.Value, Is.EqualTo(1));
             Assert.That(fired.Message, Does.Contain("out of memory"));
+        }
+    }
+
+    [Test]
+    public async Task FailingHandler_MessagesDeadLettered_FiresDeadLetterAndErrorRateAlertsAndCountsThem()
+    {
+        await using var host = await MonitoringHost.StartAsync(
+            "error_handling:\n  max_retries: 1\n  retry_delay_seconds: 0\n"
+            + "alerts:\n  stage_error_rate:\n    min_messages: 3\n");
+        const string group = MonitoringHost.BaseGroup + ".broken";
+        await host.SubscribeAsync("broken", (_, _) => throw new InvalidOperationException("cannot parse row"));
+
+        await host.ProduceAsync(4);
+
+        var tracker = host.Runner.Service<AlertTracker>();
+        Assert.That(() => tracker.Open.Where(alert => alert.Subject == group).Select(alert => alert.Rule),
+            Is.EquivalentTo(new[] { "dead_letter", "stage_error_rate" }).After(20_000, 200));
+        var stage = (await host.GetJsonAsync("/api/status")).GetProperty("stages").EnumerateArray()
+            .Single(s => s.GetProperty("group_id").GetString() == group);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stage.GetProperty("consumed").GetInt64(), Is.EqualTo(4));
+            Assert.That(stage.GetProperty("failed").GetInt64(), Is.EqualTo(4));
+            Assert.That(stage.GetProperty("retried").GetInt64(), Is.EqualTo(4), "one retry each");
+            Assert.That(stage.GetProperty("dead_lettered").GetInt64(), Is.EqualTo(4));
+            Assert.That(stage.GetProperty("handled").GetInt64(), Is.Zero);
+            Assert.That(tracker.Open.Single(alert => alert.Rule == "stage_error_rate").Value, Is.EqualTo(1.0));
+        }
+    }
+
+    [Test]
+    public async Task BrokerUnreachableFromStart_FiresBrokerUnreachableAlertAndStatusStaysAnswering()
+    {
+        int deadPort;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            deadPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        await using var host = await PipelineHostRunner.StartAsync(
+            "broker:\n  mode: external\n  startup_timeout_seconds: 1\n"
+            + "monitoring:\n  health_check_interval_seconds: 1\n"
+            + "alerts:\n  broker_unreachable:\n    for_seconds: 0\n",
+            new Dictionary<string, string?> { ["KAFKA_BOOTSTRAP_SERVERS"] = $"127.0.0.1:{deadPort}" });
+
+        var tracker = host.Service<AlertTracker>();
+        Assert.That(() => tracker.Open.Select(alert => (alert.Rule, alert.Severity)),
+            Does.Contain(("broker_unreachable", AlertSeverity.Critical)).After(20_000, 200));
+        var response = await host.Client.GetAsync("/api/status");
+        var status = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK));
+            Assert.That(status.GetProperty("healthy").GetBoolean(), Is.False);
+            Assert.That(status.GetProperty("alerts").EnumerateArray().Select(alert => alert.GetProperty("rule").GetString()),
+                Does.Contain("broker_unreachable"));
         }
     }
 }
