@@ -14,6 +14,9 @@ namespace MlPipeline.Core.Messaging.Consuming;
 /// </summary>
 internal sealed class ConsumedMessageProcessor
 {
+    // Carries the record's topic into the retry callback, which only sees the resilience context.
+    private static readonly ResiliencePropertyKey<string> TopicKey = new("mlpipeline.topic");
+
     private readonly Func<ConsumedMessage, CancellationToken, Task> handler;
     private readonly KafkaMessageSerializer serializer;
     private readonly DeadLetterPublisher deadLetters;
@@ -71,9 +74,6 @@ internal sealed class ConsumedMessageProcessor
                 })
                 .Build();
     }
-
-    // Carries the record's topic into the retry callback, which only sees the resilience context.
-    private static readonly ResiliencePropertyKey<string> TopicKey = new("mlpipeline.topic");
 
     public async Task ProcessAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken)
     {
