@@ -82,7 +82,9 @@ public sealed class MonitoringStage(
     {
         var snapshot = await snapshots.BuildAsync(cancellationToken).ConfigureAwait(false);
         latest.Set(snapshot);
-        foreach (var alert in alerts.Evaluate(rules.SelectMany(rule => rule.Evaluate(snapshot))))
+        var evaluable = rules.Where(rule => rule.CanEvaluate(snapshot)).ToArray();
+        var unevaluated = rules.Except(evaluable).Select(rule => rule.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var alert in alerts.Evaluate(evaluable.SelectMany(rule => rule.Evaluate(snapshot)), unevaluated))
         {
             LogAlert(alert);
             unpublishedAlerts.Enqueue(alert);

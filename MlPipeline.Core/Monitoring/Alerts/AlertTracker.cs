@@ -45,10 +45,12 @@ public sealed class AlertTracker(TimeProvider timeProvider, TimeSpan cooldown)
     }
 
     /// <summary>Applies one evaluation: <paramref name="signals"/> are every condition holding now.</summary>
+    /// <param name="unevaluatedRules">Rules that could not look this time: their alerts, open or pending, stay as they are.</param>
     /// <returns>The events to announce, in order.</returns>
-    public IReadOnlyList<AlertEvent> Evaluate(IEnumerable<AlertSignal> signals)
+    public IReadOnlyList<AlertEvent> Evaluate(IEnumerable<AlertSignal> signals, IReadOnlySet<string>? unevaluatedRules = null)
     {
         ArgumentNullException.ThrowIfNull(signals);
+        unevaluatedRules ??= new HashSet<string>();
         var now = timeProvider.GetUtcNow();
         var events = new List<AlertEvent>();
         lock (gate)
@@ -57,7 +59,7 @@ public sealed class AlertTracker(TimeProvider timeProvider, TimeSpan cooldown)
             foreach (var signal in signals)
             {
                 var key = (signal.Rule, signal.Subject);
-                if (!active.Add(key))
+                if (!active.Add(key) || signal.Indeterminate)
                 {
                     continue;
                 }
@@ -98,6 +100,7 @@ public sealed class AlertTracker(TimeProvider timeProvider, TimeSpan cooldown)
                 events.Add(fired);
             }
 
+            active.UnionWith(open.Keys.Concat(pendingSince.Keys).Where(key => unevaluatedRules.Contains(key.Rule)));
             foreach (var key in pendingSince.Keys.Where(key => !active.Contains(key)).ToList())
             {
                 pendingSince.Remove(key);

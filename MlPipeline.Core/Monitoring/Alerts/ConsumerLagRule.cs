@@ -8,9 +8,12 @@ public sealed class ConsumerLagRule(ConsumerLagRuleOptions options, StageNames s
 {
     public string Name => "consumer_lag";
 
+    // Lag is read from the broker: without it nothing is known about any group.
+    public bool CanEvaluate(MonitoringSnapshot snapshot) => snapshot.BrokerReachable;
+
     public IEnumerable<AlertSignal> Evaluate(MonitoringSnapshot snapshot) =>
         snapshot.Lag
-            .Where(group => group.Error is null && group.TotalLag > options.Threshold)
+            .Where(group => group.Error is not null || group.TotalLag > options.Threshold)
             .Select(group => new AlertSignal(
                 Name,
                 group.GroupId,
@@ -20,5 +23,6 @@ public sealed class ConsumerLagRule(ConsumerLagRuleOptions options, StageNames s
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"Stage '{stageNames.FromGroupId(group.GroupId)}' (group {group.GroupId}) is {group.TotalLag} messages behind (threshold {options.Threshold}, for {options.ForSeconds} s)"),
-                TimeSpan.FromSeconds(options.ForSeconds)));
+                TimeSpan.FromSeconds(options.ForSeconds),
+                Indeterminate: group.Error is not null));
 }

@@ -92,4 +92,38 @@ public sealed class AlertTrackerTests
 
         Assert.That(second.AlertId, Is.Not.EqualTo(first.AlertId));
     }
+
+    [Test]
+    public void Evaluate_FigureUnreadableThisTime_KeepsTheOpenAlertWithoutResolvingOrRepeating()
+    {
+        var clock = new FakeTimeProvider();
+        var tracker = new AlertTracker(clock, Cooldown);
+        tracker.Evaluate([Lag(500)]);
+
+        var unreadable = tracker.Evaluate([Lag(0) with { Indeterminate = true }]);
+        var readableAgain = tracker.Evaluate([Lag(500)]);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(unreadable, Is.Empty);
+            Assert.That(readableAgain, Is.Empty, "still the same open alert, within the cool-down");
+            Assert.That(tracker.Open, Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public void Evaluate_RuleCouldNotEvaluate_KeepsItsOpenAlert()
+    {
+        var clock = new FakeTimeProvider();
+        var tracker = new AlertTracker(clock, Cooldown);
+        tracker.Evaluate([Lag(500)]);
+
+        var events = tracker.Evaluate([], new HashSet<string> { "consumer_lag" });
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(events, Is.Empty);
+            Assert.That(tracker.Open.Select(alert => alert.Rule), Is.EqualTo(new[] { "consumer_lag" }));
+        }
+    }
 }
