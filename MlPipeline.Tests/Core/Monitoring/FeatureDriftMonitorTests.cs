@@ -29,7 +29,11 @@ public sealed class FeatureDriftMonitorTests
             Assert.That(features.Where(feature => feature.Samples > 0).Select(feature => feature.Feature),
                 Is.EquivalentTo(new[] { "x1", "x2", "category" }));
             Assert.That(features.Where(feature => feature.Samples > 0).Select(feature => feature.Psi), Is.All.Not.Null.And.All.LessThan(Threshold));
-            Assert.That(new DriftRule(new DriftRuleOptions { Threshold = Threshold }).Evaluate(Snapshot(features)), Is.Empty);
+            Assert.That(
+                new AlertTracker(TimeProvider.System, TimeSpan.FromMinutes(5))
+                    .Evaluate(new DriftRule(new DriftRuleOptions { Threshold = Threshold }).Evaluate(Snapshot(features))),
+                Is.Empty,
+                "no drift alert");
         }
     }
 
@@ -47,6 +51,7 @@ public sealed class FeatureDriftMonitorTests
 
         var psi = drift.Snapshot().ToDictionary(feature => feature.Feature, feature => feature.Psi);
         var signals = new DriftRule(new DriftRuleOptions { Threshold = Threshold }).Evaluate(Snapshot(drift.Snapshot())).ToList();
+        var fired = new AlertTracker(TimeProvider.System, TimeSpan.FromMinutes(5)).Evaluate(signals);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(psi["x1"], Is.GreaterThan(Threshold));
@@ -54,6 +59,7 @@ public sealed class FeatureDriftMonitorTests
             Assert.That(psi["x2"], Is.LessThan(Threshold), "an unshifted feature stays quiet");
             Assert.That(signals.Select(signal => signal.Subject), Is.EquivalentTo(new[] { "synthetic/x1", "synthetic/category" }));
             Assert.That(signals.Select(signal => signal.Value), Is.All.GreaterThan(Threshold));
+            Assert.That(fired.Select(alert => (alert.Rule, alert.Status)), Is.EqualTo(new[] { ("drift", AlertStatus.Firing), ("drift", AlertStatus.Firing) }));
         }
     }
 
