@@ -26,6 +26,9 @@ internal static class MonitoringApi
 
     public static IEndpointRouteBuilder MapMonitoringApi(this IEndpointRouteBuilder app)
     {
+        // The meter adapter only sees measurements made after it starts listening: start it now, while the host is
+        // built, not at the first scrape, so messages handled before anyone scraped are counted too.
+        _ = app.ServiceProvider.GetRequiredService<PrometheusExporter>();
         app.MapGet("/api/alerts", GetAlerts)
             .WithTags("Monitoring")
             .WithSummary("Alerts firing now and the latest alert events (firing and resolved), newest first.");

@@ -89,7 +89,8 @@ internal static class MonitoringRegistration
 }
 
 /// <summary>
-/// Exports this host's <see cref="PipelineMeter"/> in Prometheus text format through prometheus-net's meter adapter,
+/// Exports this host's <see cref="PipelineMeter"/> in Prometheus text format through prometheus-net's meter adapter
+/// (which, by its design, types .NET counters as Prometheus gauges that only ever grow),
 /// into a registry of its own (instrument names get the meter's prefix: <c>messages_handled</c> is exported as
 /// <c>mlpipeline_messages_handled</c>): the default registry is process-wide, and several hosts in one process (tests) must not
 /// see each other's figures.
@@ -108,6 +109,10 @@ internal sealed class PrometheusExporter : IDisposable
             Registry = Registry,
             MetricFactory = Metrics.WithCustomRegistry(Registry),
             InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter, meter.Meter),
+            // The adapter drops a label set not updated for this long and restarts it from zero when it comes back,
+            // which would reset an idle stage's totals. Our label sets are few (stages × topics, models, features),
+            // so keep them as long as the adapter allows (one day).
+            MetricsExpireAfter = TimeSpan.FromDays(1),
         });
     }
 

@@ -11,9 +11,12 @@ public sealed partial class MetricsEndpointTests
     {
         await using var host = await MonitoringHost.StartAsync();
         await host.SubscribeAsync("probe", (_, _) => Task.CompletedTask);
+        // Counted before anyone scraped: the exporter listens from start-up, not from the first scrape.
+        await host.ProduceAsync(2);
+        Assert.That(() => host.Handled("probe"), Is.EqualTo(2).After(20_000, 100));
 
         var before = PrometheusText.Parse(await host.Client.GetStringAsync("/metrics"));
-        await host.ProduceAsync(5);
+        await host.ProduceAsync(3);
         Assert.That(() => host.Handled("probe"), Is.EqualTo(5).After(20_000, 100));
         var text = await host.Client.GetStringAsync("/metrics");
         var after = PrometheusText.Parse(text);
@@ -22,7 +25,7 @@ public sealed partial class MetricsEndpointTests
         {
             Assert.That(after.Errors, Is.Empty, text);
             Assert.That(before.Errors, Is.Empty);
-            Assert.That(before.Value("mlpipeline_messages_handled", "stage", "probe"), Is.Zero);
+            Assert.That(before.Value("mlpipeline_messages_handled", "stage", "probe"), Is.EqualTo(2));
             Assert.That(after.Value("mlpipeline_messages_handled", "stage", "probe"), Is.EqualTo(5));
             Assert.That(after.Value("mlpipeline_messages_consumed", "stage", "probe"), Is.EqualTo(5));
             Assert.That(after.Value("mlpipeline_message_handling_duration_seconds_count", "stage", "probe"), Is.EqualTo(5));
