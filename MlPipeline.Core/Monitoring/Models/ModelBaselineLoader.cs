@@ -19,7 +19,18 @@ public sealed class ModelBaselineLoader(FeatureDriftMonitor drift, ModelStatusTr
 
         foreach (var name in store.ListModels())
         {
-            var metadata = await store.GetCurrentMetadataAsync(name, cancellationToken).ConfigureAwait(false);
+            ModelMetadata? metadata;
+            try
+            {
+                metadata = await store.GetCurrentMetadataAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // One unreadable model must not stop monitoring of the rest; its next promotion sets its baseline.
+                logger.LogWarning(exception, "Could not read the current metadata of model {Model}; drift is not measured for it yet", name);
+                continue;
+            }
+
             if (metadata is null)
             {
                 continue;

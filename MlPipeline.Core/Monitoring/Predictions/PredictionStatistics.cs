@@ -19,6 +19,9 @@ public sealed class PredictionStatistics(TimeProvider timeProvider, TimeSpan buc
 {
     public const int LatencySamples = 1000;
 
+    // Requests per second are averaged over this many complete buckets.
+    private const int RateBuckets = 6;
+
     private readonly ConcurrentDictionary<string, ModelCounters> models = new(StringComparer.Ordinal);
 
     public void Record(string model, bool succeeded, TimeSpan latency)
@@ -50,12 +53,12 @@ public sealed class PredictionStatistics(TimeProvider timeProvider, TimeSpan buc
                     latencies = pair.Value.Latencies.Take((int)Math.Min(pair.Value.NextLatency, LatencySamples)).Order().ToArray();
                 }
 
-                var recent = pair.Value.Requests.Sum(now - 6, now - 1);
+                var recent = pair.Value.Requests.Sum(now - RateBuckets, now - 1);
                 return new PredictionSnapshot(
                     pair.Key,
                     pair.Value.Requests.Total,
                     pair.Value.Errors.Total,
-                    Math.Round(recent / (6 * bucketWidth.TotalSeconds), 3),
+                    Math.Round(recent / (RateBuckets * bucketWidth.TotalSeconds), 3),
                     latencies.Length == 0 ? 0 : Math.Round(latencies.Average(), 3),
                     latencies.Length == 0 ? 0 : Math.Round(latencies[(int)Math.Ceiling(0.95 * latencies.Length) - 1], 3),
                     pair.Value.Requests.Series(now, MessageFlowStatistics.SeriesPoints));
