@@ -52,6 +52,7 @@ public static class PipelineApplication
         builder.Services.AddSchemaRegistration(config);
         builder.Services.AddDataPipeline(config);
         builder.Services.AddServingStage(config);
+        builder.Services.AddMonitoring(config);
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
 
@@ -69,6 +70,7 @@ public static class PipelineApplication
         app.MapIngestionApi();
         app.MapModelsApi();
         app.MapPredictionsApi();
+        app.MapMonitoringApi();
         return app;
     }
 

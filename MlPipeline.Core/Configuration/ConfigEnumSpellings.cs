@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using MlPipeline.Broker;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Training;
+using MlPipeline.Core.Monitoring.Alerts;
 
 namespace MlPipeline.Core.Configuration;
 
@@ -52,6 +53,7 @@ internal static class ConfigEnumSpellings
                 ("r_squared", PromotionMetric.RSquared), ("rmse", PromotionMetric.RootMeanSquaredError),
                 ("mae", PromotionMetric.MeanAbsoluteError),
             ],
+            [typeof(AlertSeverity)] = [("info", AlertSeverity.Info), ("warning", AlertSeverity.Warning), ("critical", AlertSeverity.Critical)],
         }.ToFrozenDictionary();
 
     public static bool Supports(Type enumType) => SpellingsByType.ContainsKey(enumType);

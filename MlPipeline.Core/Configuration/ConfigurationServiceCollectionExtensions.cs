@@ -28,6 +28,7 @@ public static class ConfigurationServiceCollectionExtensions
         services.AddSingleton(Options.Create(config.Data));
         services.AddSingleton(Options.Create(config.Serving));
         services.AddSingleton(Options.Create(config.Training));
+        services.AddSingleton(Options.Create(config.Alerts));
         services.AddSingleton(new KafkaClientConfigFactory(config));
         return services;
     }

@@ -1,6 +1,6 @@
 namespace MlPipeline.Core.Configuration;
 
-/// <summary>The <c>monitoring:</c> section: how often metrics are published and Kafka health is probed.</summary>
+/// <summary>The <c>monitoring:</c> section: how often metrics are published and Kafka health is probed, and the windows throughput and drift are computed over.</summary>
 public sealed class MonitoringOptions
 {
     /// <summary>Run the monitoring stage. <value>Default true.</value></summary>
@@ -11,4 +11,16 @@ public sealed class MonitoringOptions
 
     /// <summary>Seconds between Kafka health checks. <value>Default 30.</value></summary>
     public int HealthCheckIntervalSeconds { get; set; } = 30;
+
+    /// <summary>Seconds covered by each point of the throughput time series (the last 60 points are kept).
+    /// <value>Default 5.</value></summary>
+    public int ThroughputBucketSeconds { get; set; } = 5;
+
+    /// <summary>Most recent served values kept per feature to compare with the training distribution.
+    /// <value>Default 500.</value></summary>
+    public int DriftWindowSize { get; set; } = 500;
+
+    /// <summary>Served values a feature needs before its drift is computed (fewer give a noisy PSI).
+    /// <value>Default 50.</value></summary>
+    public int DriftMinSamples { get; set; } = 50;
 }

@@ -55,4 +55,6 @@ public sealed class PipelineConfig
     public TrainingSectionOptions Training { get; set => field = value ?? new(); } = new();
 
     public ServingOptions Serving { get; set => field = value ?? new(); } = new();
+
+    public AlertsOptions Alerts { get; set => field = value ?? new(); } = new();
 }

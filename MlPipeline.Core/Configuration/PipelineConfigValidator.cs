@@ -43,6 +43,7 @@ public sealed partial class PipelineConfigValidator
         ValidateData(config.Data, errors);
         ValidateTraining(config.Training, errors);
         ValidateServing(config.Serving, errors);
+        ValidateAlerts(config.Alerts, errors);
     }
 
     private static void ValidateData(DataSectionOptions data, ConfigurationErrorList errors)
@@ -275,6 +276,38 @@ public sealed partial class PipelineConfigValidator
     {
         InRange(errors, "monitoring.metrics_interval_seconds", monitoring.MetricsIntervalSeconds, 1, 86_400);
         InRange(errors, "monitoring.health_check_interval_seconds", monitoring.HealthCheckIntervalSeconds, 1, 86_400);
+        InRange(errors, "monitoring.throughput_bucket_seconds", monitoring.ThroughputBucketSeconds, 1, 3_600);
+        if (InRange(errors, "monitoring.drift_window_size", monitoring.DriftWindowSize, 10, 1_000_000))
+        {
+            InRange(errors, "monitoring.drift_min_samples", monitoring.DriftMinSamples, 1, monitoring.DriftWindowSize);
+        }
+    }
+
+    private static void ValidateAlerts(AlertsOptions alerts, ConfigurationErrorList errors)
+    {
+        InRange(errors, "alerts.cooldown_seconds", alerts.CooldownSeconds, 0, 86_400);
+        InRange(errors, "alerts.consumer_lag.threshold", alerts.ConsumerLag.Threshold, 0, long.MaxValue);
+        InRange(errors, "alerts.consumer_lag.for_seconds", alerts.ConsumerLag.ForSeconds, 0, 86_400);
+        InRange(errors, "alerts.dead_letter.threshold", alerts.DeadLetter.Threshold, 1, int.MaxValue);
+        InRange(errors, "alerts.dead_letter.window_seconds", alerts.DeadLetter.WindowSeconds, 1, 86_400);
+        InFraction(errors, "alerts.stage_error_rate.threshold", alerts.StageErrorRate.Threshold, 0, 1);
+        InRange(errors, "alerts.stage_error_rate.min_messages", alerts.StageErrorRate.MinMessages, 1, int.MaxValue);
+        InRange(errors, "alerts.stage_error_rate.window_seconds", alerts.StageErrorRate.WindowSeconds, 1, 86_400);
+        InFraction(errors, "alerts.model_regression.r_squared_tolerance", alerts.ModelRegression.RSquaredTolerance, 0, double.MaxValue);
+        InFraction(errors, "alerts.drift.threshold", alerts.Drift.Threshold, 0, double.MaxValue);
+        InRange(errors, "alerts.broker_unreachable.for_seconds", alerts.BrokerUnreachable.ForSeconds, 0, 86_400);
+    }
+
+    private static void InFraction(ConfigurationErrorList errors, string keyPath, double value, double min, double max)
+    {
+        if (double.IsFinite(value) && value >= min && value <= max)
+        {
+            return;
+        }
+
+        errors.InvalidValue(keyPath, value, max == double.MaxValue
+            ? string.Create(CultureInfo.InvariantCulture, $"must be a number of at least {min}")
+            : string.Create(CultureInfo.InvariantCulture, $"must be a number between {min} and {max}"));
     }
 
     private static void ValidateErrorHandling(ErrorHandlingOptions errorHandling, ConfigurationErrorList errors)

@@ -5,6 +5,7 @@ using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Health;
+using MlPipeline.Core.Messaging.Observability;
 using MlPipeline.Core.Messaging.Producing;
 
 namespace MlPipeline.Core.Messaging;
@@ -30,7 +31,8 @@ public static class MessagingServiceCollectionExtensions
             provider.GetRequiredService<KafkaMessagingSettings>().Producer,
             provider.GetRequiredService<KafkaMessageSerializer>(),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<KafkaProducerManager>>()));
+            provider.GetRequiredService<ILogger<KafkaProducerManager>>(),
+            flowObserver: provider.GetService<IMessageFlowObserver>()));
         services.TryAddSingleton(provider =>
         {
             var settings = provider.GetRequiredService<KafkaMessagingSettings>();
@@ -40,7 +42,8 @@ public static class MessagingServiceCollectionExtensions
                 provider.GetRequiredService<KafkaProducerManager>(),
                 provider.GetRequiredService<KafkaMessageSerializer>(),
                 provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<ILoggerFactory>());
+                provider.GetRequiredService<ILoggerFactory>(),
+                provider.GetService<IMessageFlowObserver>());
         });
         services.TryAddSingleton(provider =>
         {

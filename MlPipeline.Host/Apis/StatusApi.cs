@@ -1,7 +1,10 @@
 using System.Reflection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Health;
+using MlPipeline.Core.Monitoring;
+using MlPipeline.Core.Monitoring.Alerts;
 using MlPipeline.Host.Hosting;
 
 namespace MlPipeline.Host.Apis;
@@ -24,7 +27,15 @@ internal static class StatusApi
         bool Healthy,
         BrokerStatus Broker,
         TopicsStatus Topics,
-        KafkaHealthReport Kafka);
+        KafkaHealthReport Kafka,
+        IReadOnlyList<StageSnapshot> Stages,
+        IReadOnlyList<ConsumerGroupLag> Lag,
+        IReadOnlyDictionary<string, long> Produced,
+        IReadOnlyList<ModelSnapshot> Models,
+        IReadOnlyList<FeatureDrift> Drift,
+        double DriftThreshold,
+        IReadOnlyList<PredictionSnapshot> Predictions,
+        IReadOnlyList<AlertEvent> Alerts);
 
     private static readonly string Version =
         typeof(StatusApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -33,7 +44,7 @@ internal static class StatusApi
     {
         app.MapGet("/api/status", GetStatusAsync)
             .WithTags("Status")
-            .WithSummary("Service, broker, topics, consumer lag and subscriptions at a glance.");
+            .WithSummary("Service, broker, topics, stages with throughput, consumer lag, models, drift and open alerts at a glance.");
         return app;
     }
 
@@ -43,9 +54,13 @@ internal static class StatusApi
         KafkaEndpoint endpoint,
         ServiceClock clock,
         TimeProvider timeProvider,
+        MonitoringSnapshotBuilder monitoring,
+        AlertTracker alerts,
+        PipelineConfig config,
         CancellationToken cancellationToken)
     {
         var kafka = await checker.GetReportAsync(cancellationToken);
+        var snapshot = await monitoring.BuildAsync(kafka, cancellationToken);
         var now = timeProvider.GetUtcNow();
         return new StatusResponse(
             Service: "mlpipeline",
@@ -55,6 +70,14 @@ internal static class StatusApi
             Healthy: kafka.Status == HealthStatus.Healthy && topics.IsReady,
             Broker: new BrokerStatus(endpoint.Mode.ToString().ToLowerInvariant(), endpoint.BootstrapServers),
             Topics: new TopicsStatus(topics.IsReady, topics.LastError),
-            Kafka: kafka);
+            Kafka: kafka,
+            Stages: snapshot.Stages,
+            Lag: snapshot.Lag,
+            Produced: snapshot.Produced,
+            Models: snapshot.Models,
+            Drift: snapshot.Drift,
+            DriftThreshold: config.Alerts.Drift.Threshold,
+            Predictions: snapshot.Predictions,
+            Alerts: alerts.Open);
     }
 }

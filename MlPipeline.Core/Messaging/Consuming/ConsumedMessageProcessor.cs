@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Observability;
 using Polly;
 using Polly.Retry;
 
@@ -13,11 +14,17 @@ namespace MlPipeline.Core.Messaging.Consuming;
 /// </summary>
 internal sealed class ConsumedMessageProcessor
 {
+    // Carries the record's topic into the retry callback, which only sees the resilience context.
+    private static readonly ResiliencePropertyKey<string> TopicKey = new("mlpipeline.topic");
+
     private readonly Func<ConsumedMessage, CancellationToken, Task> handler;
     private readonly KafkaMessageSerializer serializer;
     private readonly DeadLetterPublisher deadLetters;
     private readonly ILogger logger;
     private readonly ResiliencePipeline retries;
+    private readonly TimeProvider timeProvider;
+    private readonly IMessageFlowObserver flowObserver;
+    private readonly string groupId;
 
     public ConsumedMessageProcessor(
         Func<ConsumedMessage, CancellationToken, Task> handler,
@@ -25,9 +32,14 @@ internal sealed class ConsumedMessageProcessor
         DeadLetterPublisher deadLetters,
         KafkaConsumerManagerOptions options,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        string groupId,
+        IMessageFlowObserver flowObserver)
     {
         this.handler = handler;
+        this.timeProvider = timeProvider;
+        this.groupId = groupId;
+        this.flowObserver = flowObserver;
         this.serializer = serializer;
         this.deadLetters = deadLetters;
         this.logger = logger;
@@ -47,6 +59,11 @@ internal sealed class ConsumedMessageProcessor
                     UseJitter = false,
                     OnRetry = arguments =>
                     {
+                        if (arguments.Context.Properties.TryGetValue(TopicKey, out var retriedTopic))
+                        {
+                            flowObserver.OnRetried(groupId, retriedTopic);
+                        }
+
                         logger.LogWarning(
                             arguments.Outcome.Exception,
                             "Handler failed (attempt {Attempt}); retrying in {Delay}",
@@ -60,6 +77,8 @@ internal sealed class ConsumedMessageProcessor
 
     public async Task ProcessAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken)
     {
+        flowObserver.OnConsumed(groupId, record.Topic);
+        var started = timeProvider.GetTimestamp();
         // Not an envelope: no retry can fix the bytes, so it goes straight to dead-letter.
         if (!serializer.TryDeserialize(record.Message.Value, out var envelope, out var reason))
         {
@@ -69,19 +88,22 @@ internal sealed class ConsumedMessageProcessor
                 record.Partition.Value,
                 record.Offset.Value,
                 reason);
-            await deadLetters.PublishAsync(record, $"{typeof(InvalidEnvelopeException).FullName}: {reason}", cancellationToken)
-                .ConfigureAwait(false);
+            flowObserver.OnFailed(groupId, record.Topic, timeProvider.GetElapsedTime(started));
+            await DeadLetterAsync(record, $"{typeof(InvalidEnvelopeException).FullName}: {reason}", cancellationToken).ConfigureAwait(false);
             return;
         }
 
         var message = new ConsumedMessage(record, envelope);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(TopicKey, record.Topic);
         try
         {
             await retries.ExecuteAsync(
-                    static async (state, token) => await state.handler(state.message, token).ConfigureAwait(false),
-                    (handler, message),
-                    cancellationToken)
+                    static async (context, state) => await state.handler(state.message, context.CancellationToken).ConfigureAwait(false),
+                    context,
+                    (handler, message))
                 .ConfigureAwait(false);
+            flowObserver.OnHandled(groupId, record.Topic, timeProvider.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -96,8 +118,20 @@ internal sealed class ConsumedMessageProcessor
                 record.Partition.Value,
                 record.Offset.Value,
                 envelope.MessageId);
-            await deadLetters.PublishAsync(record, $"{exception.GetType().FullName}: {exception.Message}", cancellationToken)
-                .ConfigureAwait(false);
+            flowObserver.OnFailed(groupId, record.Topic, timeProvider.GetElapsedTime(started));
+            await DeadLetterAsync(record, $"{exception.GetType().FullName}: {exception.Message}", cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async Task DeadLetterAsync(ConsumeResult<byte[]?, byte[]?> record, string error, CancellationToken cancellationToken)
+    {
+        if (await deadLetters.PublishAsync(record, error, cancellationToken).ConfigureAwait(false))
+        {
+            flowObserver.OnDeadLettered(groupId, record.Topic);
         }
     }
 }

@@ -52,8 +52,9 @@ internal sealed class DeadLetterPublisher
     }
 
     /// <summary>Parks the record; returns only once the broker acknowledged it.</summary>
+    /// <returns>True when the record was parked; false when dead-lettering is disabled and it was only logged.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
-    public async Task PublishAsync(ConsumeResult<byte[]?, byte[]?> record, string error, CancellationToken cancellationToken)
+    public async Task<bool> PublishAsync(ConsumeResult<byte[]?, byte[]?> record, string error, CancellationToken cancellationToken)
     {
         if (!options.EnableDeadLetter)
         {
@@ -63,7 +64,7 @@ internal sealed class DeadLetterPublisher
                 record.Partition.Value,
                 record.Offset.Value,
                 error);
-            return;
+            return false;
         }
 
         var headers = new Headers();
@@ -94,5 +95,6 @@ internal sealed class DeadLetterPublisher
             record.Offset.Value,
             delivered.TopicPartitionOffset,
             error);
+        return true;
     }
 }

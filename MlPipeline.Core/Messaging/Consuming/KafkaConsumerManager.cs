@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Observability;
 using MlPipeline.Core.Messaging.Producing;
 
 namespace MlPipeline.Core.Messaging.Consuming;
@@ -19,18 +20,21 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
     private readonly TimeProvider timeProvider;
     private readonly ILoggerFactory loggerFactory;
     private readonly DeadLetterPublisher deadLetters;
+    private readonly IMessageFlowObserver flowObserver;
     private readonly Lock subscriptionsLock = new();
     private readonly List<ConsumerSubscription> subscriptions = [];
 
     /// <param name="baseConfig">Client settings shared by all subscriptions; not modified.</param>
     /// <param name="deadLetterProducer">The process's producer, used to park failed messages.</param>
+    /// <param name="flowObserver">Told about every message each subscription consumes, handles, retries or dead-letters.</param>
     public KafkaConsumerManager(
         ConsumerConfig baseConfig,
         KafkaConsumerManagerOptions options,
         KafkaProducerManager deadLetterProducer,
         KafkaMessageSerializer serializer,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IMessageFlowObserver? flowObserver = null)
     {
         ArgumentNullException.ThrowIfNull(baseConfig);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +44,7 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
         this.serializer = serializer;
         this.timeProvider = timeProvider;
         this.loggerFactory = loggerFactory;
+        this.flowObserver = flowObserver ?? NullMessageFlowObserver.Instance;
         deadLetters = new DeadLetterPublisher(
             deadLetterProducer,
             options,
@@ -105,7 +110,8 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
         config.EnableAutoCommit ??= true;
 
         var logger = loggerFactory.CreateLogger<KafkaConsumerManager>();
-        var processor = new ConsumedMessageProcessor(handler, serializer, deadLetters, options, timeProvider, logger);
+        var processor = new ConsumedMessageProcessor(
+            handler, serializer, deadLetters, options, timeProvider, logger, config.GroupId, flowObserver);
         var subscription = new ConsumerSubscription(config, topics.ToArray(), processor, options, timeProvider, logger, prefetch);
         lock (subscriptionsLock)
         {

@@ -161,6 +161,22 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
             subscriptions);
     }
 
+    /// <summary>
+    /// Lag of any consumer groups (not only the configured ones): committed offsets against high watermarks, per
+    /// partition with a commit. A group whose offsets cannot be read comes back with <see cref="ConsumerGroupLag.Error"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<ConsumerGroupLag>> ReadConsumerGroupLagAsync(IEnumerable<string> groupIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groupIds);
+        var groups = new List<ConsumerGroupLag>();
+        foreach (var groupId in groupIds)
+        {
+            groups.Add(await ReadLagAsync(groupId, cancellationToken).ConfigureAwait(false));
+        }
+
+        return groups;
+    }
+
     public void Dispose()
     {
         watermarkReader.Dispose();

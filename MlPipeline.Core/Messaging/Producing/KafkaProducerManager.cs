@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Observability;
 
 namespace MlPipeline.Core.Messaging.Producing;
 
@@ -23,24 +24,28 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     private readonly TimeProvider timeProvider;
     private readonly ILogger<KafkaProducerManager> logger;
     private readonly TimeSpan disposeFlushTimeout;
+    private readonly IMessageFlowObserver flowObserver;
     private int disposed;
 
     /// <param name="config">
     /// Client settings. Unless set explicitly, idempotence is switched on and acks=all (ARCHITECTURE.md
     /// "Delivery rules"); the caller's object is not modified.
     /// </param>
+    /// <param name="flowObserver">Told how many records each topic received (acknowledged sends only).</param>
     public KafkaProducerManager(
         ProducerConfig config,
         KafkaMessageSerializer serializer,
         TimeProvider timeProvider,
         ILogger<KafkaProducerManager> logger,
-        TimeSpan? disposeFlushTimeout = null)
+        TimeSpan? disposeFlushTimeout = null,
+        IMessageFlowObserver? flowObserver = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         this.serializer = serializer;
         this.timeProvider = timeProvider;
         this.logger = logger;
         this.disposeFlushTimeout = disposeFlushTimeout ?? TimeSpan.FromSeconds(10);
+        this.flowObserver = flowObserver ?? NullMessageFlowObserver.Instance;
 
         var effective = new ProducerConfig(config.ToDictionary(pair => pair.Key, pair => pair.Value));
         effective.EnableIdempotence ??= true;
@@ -68,7 +73,9 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         var record = ToRecord(message, key);
         try
         {
-            return await producer.ProduceAsync(topic, record, cancellationToken).ConfigureAwait(false);
+            var delivered = await producer.ProduceAsync(topic, record, cancellationToken).ConfigureAwait(false);
+            flowObserver.OnProduced(topic, 1);
+            return delivered;
         }
         catch (ProduceException<string?, byte[]> exception)
         {
@@ -136,6 +143,11 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
 
         await allDelivered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         var failures = results.Count(result => !result.Succeeded);
+        if (failures < results.Length)
+        {
+            flowObserver.OnProduced(topic, results.Length - failures);
+        }
+
         if (failures > 0)
         {
             logger.LogWarning("{Failures} of {Count} messages to {Topic} were not delivered", failures, results.Length, topic);
@@ -159,9 +171,11 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         try
         {
-            return await rawProducer
+            var delivered = await rawProducer
                 .ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers }, cancellationToken)
                 .ConfigureAwait(false);
+            flowObserver.OnProduced(topic, 1);
+            return delivered;
         }
         catch (ProduceException<byte[]?, byte[]?> exception)
         {

@@ -1,0 +1,9 @@
+namespace MlPipeline.Core.Monitoring.Alerts;
+
+/// <summary>How urgent an alert is; spelled info | warning | critical in the configuration and on the wire.</summary>
+public enum AlertSeverity
+{
+    Info,
+    Warning,
+    Critical,
+}
