@@ -2,10 +2,12 @@
 // Each benchmark is one IBenchmarkCommand in its own folder; adding one is a file there plus one line below.
 using MlPipeline.Benchmarks.Broker;
 using MlPipeline.Benchmarks.Common;
+using MlPipeline.Benchmarks.Ingestion;
 
 IBenchmarkCommand[] commands =
 [
     new BrokerBenchmarkCommand(),
+    new IngestionBenchmarkCommand(),
 ];
 
 return await BenchmarkDispatcher.RunAsync(commands, args);
