@@ -3,11 +3,13 @@
 using MlPipeline.Benchmarks.Broker;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Benchmarks.Ingestion;
+using MlPipeline.Benchmarks.Training;
 
 IBenchmarkCommand[] commands =
 [
     new BrokerBenchmarkCommand(),
     new IngestionBenchmarkCommand(),
+    new TrainingBenchmarkCommand(),
 ];
 
 return await BenchmarkDispatcher.RunAsync(commands, args);
