@@ -32,7 +32,7 @@ public sealed class IngestionBenchmarkCommand : IBenchmarkCommand
 
         var output = Console.Out;
         MachineFacts.Collect(Library.VersionString).Print(output);
-        output.WriteLine($"pipeline:  shipped defaults except data.chunk_size={settings.ChunkSize}, broker on a temp dir, " +
+        output.WriteLine($"pipeline:  shipped defaults except data.chunk_size={settings.ChunkSize}, producer.linger_ms={settings.LingerMs}, broker on a temp dir, " +
                          $"{PipelineHostUnderTest.Partitions} partitions, training.min_rows out of reach (no model fitted)");
         output.WriteLine($"warm-up:   {settings.WarmUpRows:N0} rows ingested first on each host, unmeasured; sampling every {settings.SampleInterval.TotalMilliseconds:0} ms");
         output.WriteLine();
@@ -42,7 +42,7 @@ public sealed class IngestionBenchmarkCommand : IBenchmarkCommand
         {
             foreach (int rows in settings.Rows)
             {
-                await using var host = await PipelineHostUnderTest.StartAsync(settings.ChunkSize, cancellationToken);
+                await using var host = await PipelineHostUnderTest.StartAsync(settings, cancellationToken);
                 var run = new IngestionRun(host, settings);
                 await run.WarmUpAsync(settings.WarmUpRows, cancellationToken);
                 var result = await run.MeasureAsync(rows, cancellationToken);

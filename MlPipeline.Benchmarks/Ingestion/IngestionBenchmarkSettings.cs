@@ -11,6 +11,9 @@ public sealed record IngestionBenchmarkSettings
     /// <summary>data.chunk_size: CSV rows per RAW_DATA message (the shipped default is 100).</summary>
     public int ChunkSize { get; init; } = 100;
 
+    /// <summary>producer.linger_ms (the shipped default is 5): how long every stage's producer waits to fill a batch.</summary>
+    public int LingerMs { get; init; } = 5;
+
     /// <summary>Rows of an unmeasured dataset ingested first on the same host (JIT, connections, consumer groups joined).</summary>
     public int WarmUpRows { get; init; } = 20_000;
 
@@ -25,6 +28,7 @@ public sealed record IngestionBenchmarkSettings
           --rows N[,N]          rows of each generated CSV, one fresh host per size (default 1000000;
                                 e.g. 250000,1000000 to compare memory across sizes)
           --chunk-size C        data.chunk_size, CSV rows per RAW_DATA message (default 100, the shipped default)
+          --linger-ms L         producer.linger_ms of the host (default 5, the shipped default)
           --warmup-rows W       rows of an unmeasured dataset ingested first on the same host (default 20000; 0 skips)
           --sample-ms S         sampling period of progress, topic watermarks and memory (default 100)
           --timeout-seconds T   give up on a run after T seconds (default 1200)
@@ -50,6 +54,9 @@ public sealed record IngestionBenchmarkSettings
                     break;
                 case "--chunk-size" when TryInt(value, out int chunk) && chunk is >= 1 and <= 100_000:
                     settings = settings with { ChunkSize = chunk };
+                    break;
+                case "--linger-ms" when TryInt(value, out int linger) && linger is >= 0 and <= 900_000:
+                    settings = settings with { LingerMs = linger };
                     break;
                 case "--warmup-rows" when TryInt(value, out int warmUp) && warmUp >= 0:
                     settings = settings with { WarmUpRows = warmUp };

@@ -45,7 +45,7 @@ public sealed class PipelineHostUnderTest : IAsyncDisposable
 
     public string DataDirectory => Path.Combine(Directory, "data");
 
-    public static async Task<PipelineHostUnderTest> StartAsync(int chunkSize, CancellationToken cancellationToken)
+    public static async Task<PipelineHostUnderTest> StartAsync(IngestionBenchmarkSettings settings, CancellationToken cancellationToken)
     {
         string directory = System.IO.Directory.CreateTempSubdirectory("mlpipeline-bench-ingest-").FullName;
         var quiet = new ManualResetEventSlim(false);
@@ -53,12 +53,12 @@ public sealed class PipelineHostUnderTest : IAsyncDisposable
         try
         {
             string configPath = Path.Combine(directory, "kafka_config.yaml");
-            await File.WriteAllTextAsync(configPath, Config(directory, chunkSize), cancellationToken);
+            await File.WriteAllTextAsync(configPath, Config(directory, settings), cancellationToken);
             app = await PipelineApplication.BuildAsync(
                 new PipelineHostSettings(configPath, new Dictionary<string, string?>(), []),
                 // Warnings show during the run; the refused training (min_rows) and the host's shutdown are not news.
                 logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter((category, level) =>
-                    !quiet.IsSet && category?.StartsWith("MlPipeline.Core.Training", StringComparison.Ordinal) != true),
+                    level >= LogLevel.Warning && !quiet.IsSet && category?.StartsWith("MlPipeline.Core.Training", StringComparison.Ordinal) != true),
                 cancellationToken);
             await app.StartAsync(cancellationToken);
             string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -79,6 +79,7 @@ public sealed class PipelineHostUnderTest : IAsyncDisposable
         catch
         {
             if (app is not null) await app.DisposeAsync();
+            quiet.Dispose();
             System.IO.Directory.Delete(directory, recursive: true);
             throw;
         }
@@ -128,20 +129,22 @@ public sealed class PipelineHostUnderTest : IAsyncDisposable
         _quiet.Dispose();
     }
 
-    private static string Config(string directory, int chunkSize) => $"""
+    private static string Config(string directory, IngestionBenchmarkSettings settings) => $"""
         broker:
           mode: embedded
           port: 0
           host: 127.0.0.1
           data_dir: "{Path.Combine(directory, "broker")}"
           partitions: {Partitions}
+        producer:
+          linger_ms: {settings.LingerMs}
         http:
           host: 127.0.0.1
           port: 0
         data:
           data_dir: "{Path.Combine(directory, "data")}"
           ingest_sample_on_first_start: false
-          chunk_size: {chunkSize}
+          chunk_size: {settings.ChunkSize}
         training:
           data_dir: "{Path.Combine(directory, "training")}"
           models_dir: "{Path.Combine(directory, "models")}"
