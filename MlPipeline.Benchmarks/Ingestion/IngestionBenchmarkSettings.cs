@@ -15,7 +15,7 @@ public sealed record IngestionBenchmarkSettings
     public int LingerMs { get; init; } = 5;
 
     /// <summary>Rows of an unmeasured dataset ingested first on the same host (JIT, connections, consumer groups joined).</summary>
-    public int WarmUpRows { get; init; } = 20_000;
+    public int WarmUpRows { get; init; } = 100_000;
 
     /// <summary>How often progress, the processed topic and memory are sampled.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(100);
@@ -29,7 +29,7 @@ public sealed record IngestionBenchmarkSettings
                                 e.g. 250000,1000000 to compare memory across sizes)
           --chunk-size C        data.chunk_size, CSV rows per RAW_DATA message (default 100, the shipped default)
           --linger-ms L         producer.linger_ms of the host (default 5, the shipped default)
-          --warmup-rows W       rows of an unmeasured dataset ingested first on the same host (default 20000; 0 skips)
+          --warmup-rows W       rows of an unmeasured dataset ingested first on the same host (default 100000; 0 skips)
           --sample-ms S         sampling period of progress, topic watermarks and memory (default 100)
           --timeout-seconds T   give up on a run after T seconds (default 1200)
         """;

@@ -45,13 +45,15 @@ public sealed class IngestionRun(PipelineHostUnderTest host, IngestionBenchmarkS
 {
     private static readonly double[] MemoryFractions = [0.1, 0.5, 1.0];
 
-    /// <summary>Ingests <paramref name="rows"/> rows and waits until the training store has them all; nothing is measured.</summary>
+    /// <summary>Ingests <paramref name="rows"/> rows and waits until the training stage is done with them; nothing is measured.</summary>
     public async Task WarmUpAsync(int rows, CancellationToken cancellationToken)
     {
         if (rows == 0) return;
         string datasetId = await host.SubmitAsync(WriteCsv("warmup.csv", rows), cancellationToken);
         var deadline = Stopwatch.StartNew();
-        while ((await host.GetProgressAsync(datasetId, cancellationToken))?.State != IngestionState.Completed)
+        // Also wait for the training attempt a complete dataset triggers (refused by min_rows after the worker has read
+        // every stored row back): otherwise it would run, and allocate, inside the measured window.
+        while ((await host.GetProgressAsync(datasetId, cancellationToken)) is not { State: IngestionState.Completed, Training: "done" })
         {
             ThrowIfLate(deadline.Elapsed, "warm-up");
             await Task.Delay(settings.SampleInterval, cancellationToken);
