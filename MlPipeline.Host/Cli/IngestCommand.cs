@@ -34,7 +34,11 @@ internal static class IngestCommand
         {
             if (result.GetValue(model) is { } name && !ModelStore.IsValidName(name))
                 result.AddError($"--model '{name}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'.");
-            if (result.GetValue(timeout) < 1)
+        });
+        // On the option: it runs only when the option is given (a command validator would see 0 for a defaulted option).
+        timeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
                 result.AddError("--timeout-seconds must be at least 1.");
         });
         command.SetAction((parseResult, cancellationToken) => KafkaVerbSession.RunAsync(parseResult, context, async (session, ct) =>

@@ -36,9 +36,10 @@ internal static class PredictCommand
         {
             features, model, timeout, json,
         };
-        command.Validators.Add(result =>
+        // On the option: it runs only when the option is given (a command validator would see 0 for a defaulted option).
+        timeout.Validators.Add(result =>
         {
-            if (result.GetValue(timeout) < 1)
+            if (result.GetValueOrDefault<int>() < 1)
                 result.AddError("--timeout-ms must be at least 1.");
         });
         command.SetAction((parseResult, cancellationToken) => KafkaVerbSession.RunAsync(parseResult, context, async (session, ct) =>
