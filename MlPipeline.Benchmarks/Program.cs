@@ -3,11 +3,15 @@
 using MlPipeline.Benchmarks.Broker;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Benchmarks.Serving;
+using MlPipeline.Benchmarks.Ingestion;
+using MlPipeline.Benchmarks.Training;
 
 IBenchmarkCommand[] commands =
 [
     new BrokerBenchmarkCommand(),
     new ServingBenchmarkCommand(),
+    new IngestionBenchmarkCommand(),
+    new TrainingBenchmarkCommand(),
 ];
 
 return await BenchmarkDispatcher.RunAsync(commands, args);

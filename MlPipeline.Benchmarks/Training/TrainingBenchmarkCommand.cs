@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MlPipeline.Benchmarks.Common;
+using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Data;
+using MlPipeline.Core.Training;
+
+namespace MlPipeline.Benchmarks.Training;
+
+/// <summary>
+/// `training`: wall time of <see cref="ModelTrainer"/> per trainer on N processed rows (issue 4, "Speed"). The rows
+/// are made the way the pipeline makes them: a generated CSV with the sample's columns, read by CsvRowStream,
+/// schema inferred and every row cleaned by RowProcessor; that preparation is timed separately. Each trainer runs
+/// with the shipped training defaults (config/kafka_config.yaml), so the figures are those of a default install.
+/// </summary>
+public sealed class TrainingBenchmarkCommand : IBenchmarkCommand
+{
+    private const string DatasetId = "bench-training";
+
+    public string Name => "training";
+    public string Summary => "ModelTrainer fit + holdout evaluation per trainer on generated processed rows (issue 4)";
+    public string Usage => """
+        usage: dotnet run -c Release --project MlPipeline.Benchmarks -- training [options]
+          --rows N             processed rows to train on (default 100000; 80 % train, 20 % holdout)
+          --trainers A,B       any of fasttree, lightgbm, sdca, fastforest (default all four)
+          --threads T          training.threads (default 0: ML.NET chooses, as shipped)
+        """;
+
+    public async Task<int> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        int rowCount = 100_000, threads = 0;
+        IReadOnlyList<TrainerKind> trainers = Enum.GetValues<TrainerKind>();
+        for (int i = 0; i < arguments.Count; i += 2)
+        {
+            string name = arguments[i], value = i + 1 < arguments.Count ? arguments[i + 1] : "";
+            bool ok = name switch
+            {
+                "--rows" => int.TryParse(value, CultureInfo.InvariantCulture, out rowCount) && rowCount >= 10,
+                "--threads" => int.TryParse(value, CultureInfo.InvariantCulture, out threads) && threads >= 0,
+                "--trainers" => TryTrainers(value, out trainers),
+                _ => false,
+            };
+            if (!ok)
+            {
+                Console.Error.WriteLine($"error: unknown option or bad value: {name} {value}");
+                Console.Error.WriteLine(Usage);
+                return BenchmarkDispatcher.BadArguments;
+            }
+        }
+
+        var output = Console.Out;
+        MachineFacts.Collect(null).Print(output);
+        var defaults = new TrainingSectionOptions { Threads = threads };
+        output.WriteLine($"training:  shipped defaults: {defaults.NumberOfTrees} trees/iterations, {defaults.NumberOfLeaves} leaves, " +
+                         $"min {defaults.MinimumExampleCountPerLeaf} per leaf, learning rate {defaults.LearningRate}, holdout {defaults.HoldoutFraction:P0}, " +
+                         $"seed {defaults.Seed}, threads {(threads == 0 ? "ML.NET default" : threads)}");
+
+        var prepare = Stopwatch.StartNew();
+        var (schema, processing, rows) = await ProcessedRowsAsync(rowCount, cancellationToken);
+        prepare.Stop();
+        output.WriteLine($"rows:      {rows.Count:N0} processed rows from a generated {rowCount:N0}-row CSV in {prepare.Elapsed.TotalSeconds:N1} s " +
+                         $"(read + infer + clean; {rows.Count / prepare.Elapsed.TotalSeconds:N0} rows/s, single thread)");
+        output.WriteLine();
+        output.WriteLine("| trainer | rows | wall s | fit s | holdout eval s | holdout R² | RMSE | MAE | load before |");
+        output.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|---|");
+        foreach (var kind in trainers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string load = MachineFacts.Collect(null).LoadAverage ?? "n/a";
+            var trainer = new ModelTrainer(defaults.ToTrainingOptions() with { Trainer = kind }, TimeProvider.System);
+            var wall = Stopwatch.StartNew();
+            var trained = trainer.Train(DatasetId, schema, processing, rows, cancellationToken);
+            wall.Stop();
+            var report = trained.Report;
+            output.WriteLine(
+                $"| {kind.ToString().ToLowerInvariant()} | {rows.Count:N0} | {wall.Elapsed.TotalSeconds:N1} | {report.Timings.FitDuration.TotalSeconds:N1} " +
+                $"| {report.Timings.EvaluationDuration.TotalSeconds:N2} | {report.Metrics.RSquared:F4} | {report.Metrics.RootMeanSquaredError:N2} " +
+                $"| {report.Metrics.MeanAbsoluteError:N2} | {load} |");
+            output.Flush();
+        }
+        return 0;
+    }
+
+    /// <summary>The pipeline's own path from CSV text to <see cref="ProcessedRow"/>s, without Kafka in between.</summary>
+    private static async Task<(DatasetSchema Schema, DataProcessingOptions Processing, List<ProcessedRow> Rows)> ProcessedRowsAsync(
+        int rowCount, CancellationToken cancellationToken)
+    {
+        using var csv = new MemoryStream();
+        await using (var writer = new StreamWriter(csv, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true))
+        {
+            SalesCsvGenerator.Write(writer, rowCount);
+        }
+
+        var data = new DataSectionOptions();
+        var processing = data.ToProcessingOptions(data.LabelColumn);
+        var reader = new CsvRowStream();
+        csv.Position = 0;
+        var schema = await new SchemaInference(processing).InferAsync(reader.ReadAsync(csv, cancellationToken), cancellationToken);
+        var processor = new RowProcessor(schema, processing);
+        var rows = new List<ProcessedRow>(rowCount);
+        csv.Position = 0;
+        await foreach (var row in reader.ReadAsync(csv, cancellationToken))
+        {
+            var result = processor.Process(DatasetId, row);
+            if (result.Row is { } processed) rows.Add(processed);
+            else throw new InvalidOperationException($"generated row {row.RowNumber} was rejected: {result.RejectionReason}");
+        }
+        return (schema, processing, rows);
+    }
+
+    private static bool TryTrainers(string text, out IReadOnlyList<TrainerKind> trainers)
+    {
+        var parsed = new List<TrainerKind>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse(part, ignoreCase: true, out TrainerKind kind) || !Enum.IsDefined(kind)) { trainers = []; return false; }
+            parsed.Add(kind);
+        }
+        trainers = parsed;
+        return parsed.Count > 0;
+    }
+}
