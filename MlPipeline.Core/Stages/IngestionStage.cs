@@ -75,18 +75,8 @@ public sealed class IngestionStage(
         }
     }
 
-    private Task PublishAsync(IngestionJob job, RawDataPayload payload, CancellationToken cancellationToken)
-    {
-        var metadata = new EnvelopeMetadata { DatasetId = payload.DatasetId };
-        var message = messages.Create(MessageType.RawData, Source, DatasetPayloadJson.ToData(payload), metadata);
-        if (payload.Kind == DatasetMessageKinds.DatasetStart)
-        {
-            // The id the API already returned for this ingestion.
-            message = message with { MessageId = job.StartMessageId };
-        }
-
-        return producer.SendAsync(config.Topics.RawDataTopic, message, payload.DatasetId, cancellationToken);
-    }
+    private Task PublishAsync(IngestionJob job, RawDataPayload payload, CancellationToken cancellationToken) =>
+        producer.SendAsync(config.Topics.RawDataTopic, RawDataMessages.Create(messages, job, payload, Source), payload.DatasetId, cancellationToken);
 
     private async Task IngestSampleOnFirstStartAsync(CancellationToken cancellationToken)
     {

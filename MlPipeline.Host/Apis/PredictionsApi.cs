@@ -187,13 +187,8 @@ internal static class PredictionsApi
 
     private static PredictionCompleted Completed(string messageId, PredictionResult result) => new("completed", messageId, result);
 
-    private static KafkaMessage CreateRequestMessage(KafkaMessageFactory factory, JsonObject body)
-    {
-        var data = new JsonObject { [PredictionRequest.FeaturesField] = body[PredictionRequest.FeaturesField]!.DeepClone() };
-        if (body[PredictionRequest.ModelField] is { } model)
-            data[PredictionRequest.ModelField] = model.DeepClone();
-        return factory.Create(MessageType.PredictionRequest, Source, data);
-    }
+    private static KafkaMessage CreateRequestMessage(KafkaMessageFactory factory, JsonObject body) =>
+        PredictionRequestMessages.Create(factory, body, Source);
 
     private static TimeSpan? WaitTime(int? waitMs, ServingOptions serving) =>
         waitMs is > 0 ? TimeSpan.FromMilliseconds(Math.Min(waitMs.Value, serving.MaxWaitMs)) : null;

@@ -3,7 +3,10 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Health;
+using MlPipeline.Core.Messaging.Producing;
+using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Host.Cli;
 
@@ -70,6 +73,16 @@ internal sealed class KafkaVerbSession : IDisposable
             TimeProvider.System,
             _loggerFactory.CreateLogger<KafkaHealthChecker>());
 
+    /// <summary>A producer with the pipeline's producer settings (idempotent, acks=all), as the stages use.</summary>
+    public KafkaProducerManager CreateProducer() =>
+        new(ClientConfigs.CreateProducerConfig(), new KafkaMessageSerializer(), TimeProvider.System, _loggerFactory.CreateLogger<KafkaProducerManager>(),
+            disposeFlushTimeout: RequestTimeout);
+
+    /// <summary>Starts watching <paramref name="topic"/> from its current end for the first envelope <paramref name="accepts"/> takes.</summary>
+    public Task<TopicEnvelopeWatch> WatchAsync(string topic, Func<KafkaMessage, bool> accepts, CancellationToken cancellationToken) =>
+        TopicEnvelopeWatch.StartAsync(ClientConfigs.CreateConsumerConfig(), topic, accepts, RequestTimeout,
+            _loggerFactory.CreateLogger<TopicEnvelopeWatch>(), cancellationToken);
+
     public KafkaRoundTripProbe CreateRoundTripProbe() =>
         new(ClientConfigs.CreateProducerConfig(), ClientConfigs.CreateConsumerConfig(), _loggerFactory.CreateLogger<KafkaRoundTripProbe>());
 
@@ -115,7 +128,7 @@ internal sealed class KafkaVerbSession : IDisposable
                 await context.Console.Error.WriteLineAsync(session.Unreachable(exception.Error.Reason));
                 return ExitCodes.Failure;
             }
-            catch (Exception exception) when (exception is KafkaException or TimeoutException or InvalidDataException)
+            catch (Exception exception) when (exception is KafkaException or TimeoutException or InvalidDataException or MessageDeliveryException)
             {
                 await context.Console.Error.WriteLineAsync($"error: {exception.Message}");
                 return ExitCodes.Failure;

@@ -4,7 +4,7 @@ using System.CommandLine.Help;
 namespace MlPipeline.Host.Cli;
 
 /// <summary>
-/// The host executable's command line: <c>serve</c> (the default), <c>topics …</c>, <c>health</c>. Each verb group
+/// The host executable's command line: <c>serve</c> (the default), <c>topics …</c>, <c>health</c>, <c>ingest</c>, <c>predict</c>, <c>models list</c>. Each verb group
 /// is one class with a <c>Create(CommandLineContext)</c> factory; adding a group (ingest, predict, models) is one
 /// line in <see cref="VerbGroups"/>. Verbs share the configuration resolution of the service (<c>--config</c>,
 /// MLPIPELINE_CONFIG, environment overrides) and the exit codes in <see cref="ExitCodes"/>.
@@ -56,11 +56,14 @@ public static class MlPipelineCommandLine
         return root;
     }
 
-    // One entry per verb group; the stage owners add IngestCommand, PredictCommand and ModelsCommands here.
+    // One entry per verb group.
     private static IEnumerable<Command> VerbGroups(CommandLineContext context) =>
     [
         TopicsCommands.Create(context),
         HealthCommand.Create(context),
+        IngestCommand.Create(context),
+        PredictCommand.Create(context),
+        ModelsCommands.Create(context),
     ];
 
     private static string CommandPath(ParseResult parseResult)

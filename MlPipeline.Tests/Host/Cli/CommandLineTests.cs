@@ -26,6 +26,9 @@ public sealed class CommandLineTests
     [TestCase("topics", "create")]
     [TestCase("topics", "describe")]
     [TestCase("topics", "roundtrip")]
+    [TestCase("ingest")]
+    [TestCase("predict")]
+    [TestCase("models", "list")]
     public async Task VerbHelp_DescribesTheVerbAndExitsZero(params string[] verb)
     {
         var outcome = await CommandLineRunner.InvokeAsync([.. verb, "--help"]);
