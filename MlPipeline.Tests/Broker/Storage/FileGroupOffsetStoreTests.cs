@@ -1,5 +1,6 @@
 using MlPipeline.Broker.Storage;
 using MlPipeline.Broker.Storage.Files;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Broker.Storage;
 

@@ -3,6 +3,7 @@ using MlPipeline.Broker;
 using MlPipeline.Broker.Storage;
 using MlPipeline.Broker.Storage.Files;
 using static MlPipeline.Tests.Broker.Storage.PartitionLogTestData;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Broker.Storage;
 

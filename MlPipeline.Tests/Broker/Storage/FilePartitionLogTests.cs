@@ -3,6 +3,7 @@ using MlPipeline.Broker.Storage;
 using MlPipeline.Broker.Storage.Files;
 using MlPipeline.Broker.Storage.Records;
 using static MlPipeline.Tests.Broker.Storage.PartitionLogTestData;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Broker.Storage;
 

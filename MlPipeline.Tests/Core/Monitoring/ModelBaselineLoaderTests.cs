@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Monitoring;
 
@@ -11,7 +12,7 @@ public sealed class ModelBaselineLoaderTests : IDisposable
 {
     private static readonly Lazy<TrainedModel> Model = new(() => TrainedModels.TrainSynthetic(SyntheticRegressionData.Generate(150)));
 
-    private readonly TempDirectory directory = new();
+    private readonly TemporaryDirectory directory = new();
 
     public void Dispose() => directory.Dispose();
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MlPipeline.Core.Serving;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Serving;
 
@@ -10,7 +11,7 @@ namespace MlPipeline.Tests.Core.Serving;
 public sealed class PredictionEvaluatorTests
 {
     private ServingModelFixture models = null!;
-    private TempDirectory directory = null!;
+    private TemporaryDirectory directory = null!;
     private ServingModelRegistry registry = null!;
     private PredictionEvaluator evaluator = null!;
 
@@ -18,7 +19,7 @@ public sealed class PredictionEvaluatorTests
     public async Task LoadModel()
     {
         models = new ServingModelFixture();
-        directory = new TempDirectory();
+        directory = new TemporaryDirectory();
         var store = await models.StoreWithBothVersionsAsync(directory);
         await store.PromoteAsync("m", 1, CancellationToken.None);
         registry = ServingModelFixture.Registry(store);

@@ -20,7 +20,7 @@ public sealed class PredictionRequestHandlerTests
 {
     private ServingModelFixture models = null!;
     private EmbeddedBrokerFixture broker = null!;
-    private TempDirectory directory = null!;
+    private TemporaryDirectory directory = null!;
     private ServingModelRegistry registry = null!;
 
     [OneTimeSetUp]
@@ -28,7 +28,7 @@ public sealed class PredictionRequestHandlerTests
     {
         models = new ServingModelFixture();
         broker = await EmbeddedBrokerFixture.StartAsync();
-        directory = new TempDirectory();
+        directory = new TemporaryDirectory();
         var store = await models.StoreWithBothVersionsAsync(directory);
         await store.PromoteAsync("m", 2, CancellationToken.None);
         registry = ServingModelFixture.Registry(store);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Core.Serving;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Serving;
 
@@ -29,7 +30,7 @@ internal sealed class ServingModelFixture
         SyntheticRegressionData.Schema.Features.Select(f => (object?)Data.RawRows[row][f.Name]).ToArray();
 
     /// <summary>A store in <paramref name="directory"/> holding both versions of <paramref name="name"/>, nothing promoted.</summary>
-    public async Task<ModelStore> StoreWithBothVersionsAsync(TempDirectory directory, string name = "m")
+    public async Task<ModelStore> StoreWithBothVersionsAsync(TemporaryDirectory directory, string name = "m")
     {
         var store = new ModelStore(new ModelStoreOptions { RootDirectory = directory.Path }, TimeProvider.System);
         await store.SaveNewVersionAsync(name, First, CancellationToken.None);

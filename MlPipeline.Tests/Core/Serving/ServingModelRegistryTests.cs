@@ -1,6 +1,7 @@
 using MlPipeline.Core.Serving;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Serving;
 
@@ -15,7 +16,7 @@ public sealed class ServingModelRegistryTests
     [Test]
     public void TryLease_NothingLoaded_ReturnsFalse()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         using var registry = ServingModelFixture.Registry(new(new() { RootDirectory = directory.Path }, TimeProvider.System));
 
         Assert.That(registry.TryLease("m", out _), Is.False);
@@ -24,7 +25,7 @@ public sealed class ServingModelRegistryTests
     [Test]
     public async Task LoadAllAsync_ServesEachModelsCurrentVersionOnly()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var store = await models.StoreWithBothVersionsAsync(directory, "promoted");
         await store.SaveNewVersionAsync("never-promoted", models.First, CancellationToken.None);
         await store.PromoteAsync("promoted", 2, CancellationToken.None);
@@ -38,7 +39,7 @@ public sealed class ServingModelRegistryTests
     [Test]
     public async Task RefreshAsync_AfterPromotion_NewLeasesGetTheNewVersionWhileAnOldLeaseKeepsScoring()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var store = await models.StoreWithBothVersionsAsync(directory);
         await store.PromoteAsync("m", 1, CancellationToken.None);
         using var registry = ServingModelFixture.Registry(store);
@@ -63,7 +64,7 @@ public sealed class ServingModelRegistryTests
     [Test]
     public async Task RefreshAsync_OldVersion_IsDisposedOnlyWhenItsLastLeaseIsReturned()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var store = await models.StoreWithBothVersionsAsync(directory);
         await store.PromoteAsync("m", 1, CancellationToken.None);
         using var registry = ServingModelFixture.Registry(store);
@@ -86,7 +87,7 @@ public sealed class ServingModelRegistryTests
     [Test]
     public async Task RefreshAsync_PointerUnchanged_KeepsTheLoadedScorer()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var store = await models.StoreWithBothVersionsAsync(directory);
         await store.PromoteAsync("m", 1, CancellationToken.None);
         using var registry = ServingModelFixture.Registry(store);
@@ -108,7 +109,7 @@ public sealed class ServingModelRegistryTests
     [Test]
     public async Task Swaps_WhileManyCallersScore_NoCallFails()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var store = await models.StoreWithBothVersionsAsync(directory);
         using var registry = ServingModelFixture.Registry(store);
         LoadedModel[] versions =

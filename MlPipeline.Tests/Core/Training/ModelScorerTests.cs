@@ -1,12 +1,13 @@
 using System.Text.Json;
 using MlPipeline.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Training;
 
 [Parallelizable(ParallelScope.All)]
 public sealed class ModelScorerTests
 {
-    private TempDirectory directory = null!;
+    private TemporaryDirectory directory = null!;
     private SyntheticRegressionData data = null!;
     private ModelScorer scorer = null!;
 
@@ -14,7 +15,7 @@ public sealed class ModelScorerTests
     public async Task TrainSaveAndLoad()
     {
         // Scoring goes through the store on purpose: what serving loads from disk is what we test.
-        directory = new TempDirectory();
+        directory = new TemporaryDirectory();
         data = SyntheticRegressionData.Generate(300);
         var store = new ModelStore(new ModelStoreOptions { RootDirectory = directory.Path }, TimeProvider.System);
         await store.SaveNewVersionAsync("synthetic", TrainedModels.TrainSynthetic(data), CancellationToken.None);
@@ -137,7 +138,7 @@ public sealed class ModelScorerTests
     [TestCase(TrainerKind.FastForest)]
     public async Task EveryTrainerKind_SurvivesSaveLoadAndScores(TrainerKind kind)
     {
-        using var kindDirectory = new TempDirectory();
+        using var kindDirectory = new TemporaryDirectory();
         var store = new ModelStore(new ModelStoreOptions { RootDirectory = kindDirectory.Path }, TimeProvider.System);
         var small = SyntheticRegressionData.Generate(120);
         await store.SaveNewVersionAsync("m", TrainedModels.TrainSynthetic(small, TrainedModels.FastOptions with { Trainer = kind }), CancellationToken.None);

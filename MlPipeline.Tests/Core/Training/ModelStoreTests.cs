@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using MlPipeline.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Training;
 
@@ -9,7 +10,7 @@ public sealed class ModelStoreTests : IDisposable
 {
     private static readonly Lazy<TrainedModel> Model = new(() => TrainedModels.TrainSynthetic(SyntheticRegressionData.Generate(150)));
 
-    private readonly TempDirectory directory = new();
+    private readonly TemporaryDirectory directory = new();
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
     public void Dispose() => directory.Dispose();

@@ -1,5 +1,6 @@
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Core.Training;
 
@@ -7,7 +8,7 @@ namespace MlPipeline.Tests.Core.Training;
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public sealed class TrainingDataStoreTests : IDisposable
 {
-    private readonly TempDirectory directory = new();
+    private readonly TemporaryDirectory directory = new();
 
     public void Dispose() => directory.Dispose();
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MlPipeline.Host.Cli;
 using MlPipeline.Tests.Core.Serving;
 using MlPipeline.Tests.Core.Training;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Host.Cli;
 
@@ -12,13 +13,13 @@ public sealed class ModelsCommandTests
 {
     private const string Model = "sales";
     private ServingModelFixture trained = null!;
-    private TempDirectory models = null!;
+    private TemporaryDirectory models = null!;
 
     [OneTimeSetUp]
     public async Task StoreTwoVersionsAsync()
     {
         trained = new ServingModelFixture();
-        models = new TempDirectory();
+        models = new TemporaryDirectory();
         var store = await trained.StoreWithBothVersionsAsync(models, Model);
         await store.PromoteAsync(Model, 2, CancellationToken.None);
     }
@@ -63,7 +64,7 @@ public sealed class ModelsCommandTests
     [Test]
     public async Task List_EmptyStore_SaysSoAndExitsZero()
     {
-        using var empty = new TempDirectory();
+        using var empty = new TemporaryDirectory();
         using var cli = WithModelsDir(empty.Path);
 
         var outcome = await cli.RunAsync("models", "list");

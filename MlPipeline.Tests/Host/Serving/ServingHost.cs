@@ -25,9 +25,9 @@ internal sealed class ServingHost : IAsyncDisposable
 
     private static readonly JsonSerializerOptions EventJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private readonly TempDirectory models;
+    private readonly TemporaryDirectory models;
 
-    private ServingHost(PipelineHostRunner runner, TempDirectory models, ModelStore store, ServingModelFixture trained)
+    private ServingHost(PipelineHostRunner runner, TemporaryDirectory models, ModelStore store, ServingModelFixture trained)
     {
         Runner = runner;
         this.models = models;
@@ -47,7 +47,7 @@ internal sealed class ServingHost : IAsyncDisposable
 
     public static async Task<ServingHost> StartAsync(ServingModelFixture trained)
     {
-        var models = new TempDirectory();
+        var models = new TemporaryDirectory();
         try
         {
             var store = await trained.StoreWithBothVersionsAsync(models, ModelName);
