@@ -55,7 +55,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
     public int Port => Identity.Port;
 
     /// <summary>"host:port" as advertised to clients; give this to bootstrap.servers.</summary>
-    public string BootstrapServers => $"{Identity.Host}:{Identity.Port}";
+    public string BootstrapServers => Identity.BootstrapAddress;
 
     /// <summary>The broker's services (topic registry, stores, handlers), for embedding hosts and tests.</summary>
     public IServiceProvider Services => _services;

@@ -1,3 +1,5 @@
+using MlPipeline.Broker.State;
+
 namespace MlPipeline.Core.Configuration;
 
 /// <summary>
@@ -20,11 +22,9 @@ public static class OutOfProcessBootstrap
                 "another process cannot know; set broker.port, or use broker.mode external with kafka.bootstrap_servers " +
                 $"(or {PipelineConfigLoader.BootstrapServersVariable})");
 
-        // A broker listening on every interface is reached through loopback from the same machine.
-        var host = config.Broker.Host is "0.0.0.0" or "::" or "[::]" or "*" ? "127.0.0.1" : config.Broker.Host;
-        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
-            host = $"[{host}]";
-        return new OutOfProcessBootstrapResult($"{host}:{config.Broker.Port}", Problem: null);
+        // The same address the running host's broker advertises (a broker on every interface is reached via loopback).
+        var identity = new BrokerIdentity(EmbeddedBrokerOptionsFactory.Create(config));
+        return new OutOfProcessBootstrapResult(identity.BootstrapAddress, Problem: null);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
+using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Configuration;
 
@@ -87,7 +88,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "training.threads", training.Threads, 0, 1_024);
         InRange(errors, "training.min_rows", training.MinRows, 2, int.MaxValue);
         InRange(errors, "training.retrain_every_rows", training.RetrainEveryRows, 0, int.MaxValue);
-        if (string.IsNullOrWhiteSpace(training.ModelName) || !ModelNamePattern().IsMatch(training.ModelName))
+        if (!ModelStore.IsValidName(training.ModelName))
         {
             errors.InvalidValue("training.model_name", training.ModelName,
                 "is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
@@ -105,7 +106,7 @@ public sealed partial class PipelineConfigValidator
 
     private static void ValidateServing(ServingOptions serving, ConfigurationErrorList errors)
     {
-        if (string.IsNullOrWhiteSpace(serving.DefaultModel) || !ModelNamePattern().IsMatch(serving.DefaultModel))
+        if (!ModelStore.IsValidName(serving.DefaultModel))
         {
             errors.InvalidValue("serving.default_model", serving.DefaultModel,
                 "is not a model name: letters, digits, '.', '_' or '-', not starting with '.'");
@@ -391,8 +392,4 @@ public sealed partial class PipelineConfigValidator
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex TopicNamePattern();
-
-    // The model store's own rule for names (ModelStore.ValidateName).
-    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]*$")]
-    private static partial Regex ModelNamePattern();
 }
