@@ -1,4 +1,4 @@
-using System.Globalization;
+using MlPipeline.Benchmarks.Common;
 
 namespace MlPipeline.Benchmarks.Broker;
 
@@ -61,85 +61,43 @@ public sealed record BrokerBenchmarkSettings
 
     public static bool TryParse(IReadOnlyList<string> arguments, out BrokerBenchmarkSettings settings, out string? error)
     {
-        settings = new BrokerBenchmarkSettings();
-        error = null;
-        for (int i = 0; i < arguments.Count; i++)
+        var parsed = new BrokerBenchmarkSettings();
+        var parser = new BenchmarkOptionParser()
+            .Int("--messages", 1, int.MaxValue, messages => parsed = parsed with { Messages = messages })
+            .Int("--max-mb", 1, int.MaxValue, megabytes => parsed = parsed with { MaxBytesPerRun = megabytes * 1024L * 1024 })
+            // 16 bytes minimum: the latency run stores a send timestamp and a sequence number in the value.
+            .IntList("--sizes", 16, int.MaxValue, sizes => parsed = parsed with { Sizes = sizes })
+            .Option("--data-dir", "memory, tmp or both", text => TryVariants(text, variants => parsed = parsed with { Variants = variants }))
+            .Int("--partitions", 1, int.MaxValue, partitions => parsed = parsed with { Partitions = partitions })
+            .Int("--consumers", 1, int.MaxValue, consumers => parsed = parsed with { Consumers = consumers })
+            .Int("--latency-rate", 1, int.MaxValue, rate => parsed = parsed with { LatencyRate = rate })
+            .Int("--latency-seconds", 0, int.MaxValue, seconds => parsed = parsed with { LatencyDuration = TimeSpan.FromSeconds(seconds) })
+            .Double("--warmup", 0, 1, fraction => parsed = parsed with { WarmUpFraction = fraction });
+        bool ok = parser.TryParse(arguments, out error);
+        settings = parsed;
+        if (ok && parsed.Consumers > parsed.Partitions)
         {
-            string name = arguments[i];
-            if (i + 1 >= arguments.Count)
-            {
-                error = $"{name} needs a value";
-                return false;
-            }
-            string value = arguments[++i];
-            switch (name)
-            {
-                case "--messages" when TryPositive(value, out int messages):
-                    settings = settings with { Messages = messages };
-                    break;
-                case "--max-mb" when TryPositive(value, out int megabytes):
-                    settings = settings with { MaxBytesPerRun = megabytes * 1024L * 1024 };
-                    break;
-                case "--sizes" when TryList(value, out var sizes):
-                    settings = settings with { Sizes = sizes };
-                    break;
-                case "--data-dir" when TryVariants(value, out var variants):
-                    settings = settings with { Variants = variants };
-                    break;
-                case "--partitions" when TryPositive(value, out int partitions):
-                    settings = settings with { Partitions = partitions };
-                    break;
-                case "--consumers" when TryPositive(value, out int consumers):
-                    settings = settings with { Consumers = consumers };
-                    break;
-                case "--latency-rate" when TryPositive(value, out int rate):
-                    settings = settings with { LatencyRate = rate };
-                    break;
-                case "--latency-seconds" when int.TryParse(value, CultureInfo.InvariantCulture, out int seconds) && seconds >= 0:
-                    settings = settings with { LatencyDuration = TimeSpan.FromSeconds(seconds) };
-                    break;
-                case "--warmup" when double.TryParse(value, CultureInfo.InvariantCulture, out double fraction) && fraction is >= 0 and <= 1:
-                    settings = settings with { WarmUpFraction = fraction };
-                    break;
-                default:
-                    error = $"unknown option or bad value: {name} {value}";
-                    return false;
-            }
-        }
-        if (settings.Consumers > settings.Partitions)
-        {
-            error = $"--consumers {settings.Consumers} exceeds --partitions {settings.Partitions}: a consumer would get no partition";
+            error = $"--consumers {parsed.Consumers} exceeds --partitions {parsed.Partitions}: a consumer would get no partition";
             return false;
         }
-        return true;
+
+        return ok;
     }
 
-    private static bool TryPositive(string text, out int value) =>
-        int.TryParse(text, CultureInfo.InvariantCulture, out value) && value > 0;
-
-    private static bool TryList(string text, out IReadOnlyList<int> values)
+    private static bool TryVariants(string text, Action<IReadOnlyList<BrokerStorageVariant>> apply)
     {
-        var parsed = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        IReadOnlyList<BrokerStorageVariant> variants = text.ToLowerInvariant() switch
         {
-            // 16 bytes minimum: the latency run stores a send timestamp and a sequence number in the value.
-            if (!TryPositive(part, out int size) || size < 16) { values = []; return false; }
-            parsed.Add(size);
-        }
-        values = parsed;
-        return parsed.Count > 0;
-    }
-
-    private static bool TryVariants(string text, out IReadOnlyList<BrokerStorageVariant> variants)
-    {
-        variants = text.ToLowerInvariant() switch
-        {
-            "both" => [BrokerStorageVariant.Memory, BrokerStorageVariant.Tmp],
+            "both" or "memory,tmp" or "tmp,memory" => [BrokerStorageVariant.Memory, BrokerStorageVariant.Tmp],
             "memory" => [BrokerStorageVariant.Memory],
             "tmp" => [BrokerStorageVariant.Tmp],
-            "memory,tmp" or "tmp,memory" => [BrokerStorageVariant.Memory, BrokerStorageVariant.Tmp],
             _ => [],
         };
+        if (variants.Count > 0)
+        {
+            apply(variants);
+        }
+
         return variants.Count > 0;
     }
 }

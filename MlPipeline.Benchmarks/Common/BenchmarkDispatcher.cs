@@ -6,6 +6,14 @@ public static class BenchmarkDispatcher
     public const int BadArguments = 2;
     public const int Cancelled = 130;
 
+    /// <summary>Prints a command's argument error and its usage; returns the exit code for bad arguments.</summary>
+    public static int RejectArguments(string error, string usage)
+    {
+        Console.Error.WriteLine($"error: {error}");
+        Console.Error.WriteLine(usage);
+        return BadArguments;
+    }
+
     public static async Task<int> RunAsync(IReadOnlyList<IBenchmarkCommand> commands, string[] args)
     {
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")

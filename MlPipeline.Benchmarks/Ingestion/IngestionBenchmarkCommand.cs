@@ -25,9 +25,7 @@ public sealed class IngestionBenchmarkCommand : IBenchmarkCommand
     {
         if (!IngestionBenchmarkSettings.TryParse(arguments, out var settings, out string? error))
         {
-            Console.Error.WriteLine($"error: {error}");
-            Console.Error.WriteLine(Usage);
-            return BenchmarkDispatcher.BadArguments;
+            return BenchmarkDispatcher.RejectArguments(error!, Usage);
         }
 
         var output = Console.Out;

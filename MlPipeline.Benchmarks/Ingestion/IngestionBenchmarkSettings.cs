@@ -1,4 +1,4 @@
-using System.Globalization;
+using MlPipeline.Benchmarks.Common;
 
 namespace MlPipeline.Benchmarks.Ingestion;
 
@@ -36,56 +36,16 @@ public sealed record IngestionBenchmarkSettings
 
     public static bool TryParse(IReadOnlyList<string> arguments, out IngestionBenchmarkSettings settings, out string? error)
     {
-        settings = new IngestionBenchmarkSettings();
-        error = null;
-        for (int i = 0; i < arguments.Count; i++)
-        {
-            string name = arguments[i];
-            if (i + 1 >= arguments.Count)
-            {
-                error = $"{name} needs a value";
-                return false;
-            }
-            string value = arguments[++i];
-            switch (name)
-            {
-                case "--rows" when TryPositiveList(value, out var rows):
-                    settings = settings with { Rows = [.. rows.Order()] };
-                    break;
-                case "--chunk-size" when TryInt(value, out int chunk) && chunk is >= 1 and <= 100_000:
-                    settings = settings with { ChunkSize = chunk };
-                    break;
-                case "--linger-ms" when TryInt(value, out int linger) && linger is >= 0 and <= 900_000:
-                    settings = settings with { LingerMs = linger };
-                    break;
-                case "--warmup-rows" when TryInt(value, out int warmUp) && warmUp >= 0:
-                    settings = settings with { WarmUpRows = warmUp };
-                    break;
-                case "--sample-ms" when TryInt(value, out int sampleMs) && sampleMs >= 10:
-                    settings = settings with { SampleInterval = TimeSpan.FromMilliseconds(sampleMs) };
-                    break;
-                case "--timeout-seconds" when TryInt(value, out int seconds) && seconds > 0:
-                    settings = settings with { Timeout = TimeSpan.FromSeconds(seconds) };
-                    break;
-                default:
-                    error = $"unknown option or bad value: {name} {value}";
-                    return false;
-            }
-        }
-        return true;
-    }
-
-    private static bool TryInt(string text, out int value) => int.TryParse(text, CultureInfo.InvariantCulture, out value);
-
-    private static bool TryPositiveList(string text, out IReadOnlyList<int> values)
-    {
-        var parsed = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!TryInt(part.Replace("_", "", StringComparison.Ordinal), out int rows) || rows < 1) { values = []; return false; }
-            parsed.Add(rows);
-        }
-        values = parsed;
-        return parsed.Count > 0;
+        var parsed = new IngestionBenchmarkSettings();
+        var parser = new BenchmarkOptionParser()
+            .IntList("--rows", 1, int.MaxValue, rows => parsed = parsed with { Rows = [.. rows.Order()] })
+            .Int("--chunk-size", 1, 100_000, chunk => parsed = parsed with { ChunkSize = chunk })
+            .Int("--linger-ms", 0, 900_000, linger => parsed = parsed with { LingerMs = linger })
+            .Int("--warmup-rows", 0, int.MaxValue, warmUp => parsed = parsed with { WarmUpRows = warmUp })
+            .Int("--sample-ms", 10, int.MaxValue, sampleMs => parsed = parsed with { SampleInterval = TimeSpan.FromMilliseconds(sampleMs) })
+            .Int("--timeout-seconds", 1, int.MaxValue, seconds => parsed = parsed with { Timeout = TimeSpan.FromSeconds(seconds) });
+        bool ok = parser.TryParse(arguments, out error);
+        settings = parsed;
+        return ok;
     }
 }

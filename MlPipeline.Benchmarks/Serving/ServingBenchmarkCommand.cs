@@ -48,7 +48,11 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var options = Options.Parse(arguments);
+        if (!Options.TryParse(arguments, out var options, out string? error))
+        {
+            return BenchmarkDispatcher.RejectArguments(error!, Usage);
+        }
+
         var directory = Directory.CreateTempSubdirectory("mlpipeline-serving-bench-");
         try
         {
@@ -159,25 +163,37 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
         return app;
     }
 
-    private sealed record Options(TimeSpan Duration, int[] Rates, int Burst, int HttpRate, int HttpConcurrency, int HttpRequests, int? LingerMs)
+    private sealed record Options
     {
-        public static Options Parse(IReadOnlyList<string> arguments)
-        {
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var i = 0; i + 1 < arguments.Count; i += 2)
-            {
-                values[arguments[i].TrimStart('-')] = arguments[i + 1];
-            }
+        public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 
-            int Int(string key, int fallback) => values.TryGetValue(key, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
-            return new Options(
-                TimeSpan.FromSeconds(Int("seconds", 5)),
-                values.TryGetValue("rates", out var rates) ? rates.Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : [1_000, 10_000],
-                Int("burst", 50_000),
-                Int("http-rate", 1_000),
-                Int("http-concurrency", 16),
-                Int("http-requests", 10_000),
-                values.ContainsKey("linger-ms") ? Int("linger-ms", 5) : null);
+        public IReadOnlyList<int> Rates { get; init; } = [1_000, 10_000];
+
+        public int Burst { get; init; } = 50_000;
+
+        public int HttpRate { get; init; } = 1_000;
+
+        public int HttpConcurrency { get; init; } = 16;
+
+        public int HttpRequests { get; init; } = 10_000;
+
+        /// <summary>Null keeps the host's configured default.</summary>
+        public int? LingerMs { get; init; }
+
+        public static bool TryParse(IReadOnlyList<string> arguments, out Options options, out string? error)
+        {
+            var parsed = new Options();
+            var parser = new BenchmarkOptionParser()
+                .Int("--seconds", 1, int.MaxValue, seconds => parsed = parsed with { Duration = TimeSpan.FromSeconds(seconds) })
+                .IntList("--rates", 1, int.MaxValue, rates => parsed = parsed with { Rates = rates })
+                .Int("--burst", 1, int.MaxValue, burst => parsed = parsed with { Burst = burst })
+                .Int("--http-rate", 1, int.MaxValue, rate => parsed = parsed with { HttpRate = rate })
+                .Int("--http-concurrency", 1, int.MaxValue, callers => parsed = parsed with { HttpConcurrency = callers })
+                .Int("--http-requests", 1, int.MaxValue, requests => parsed = parsed with { HttpRequests = requests })
+                .Int("--linger-ms", 0, 900_000, linger => parsed = parsed with { LingerMs = linger });
+            bool ok = parser.TryParse(arguments, out error);
+            options = parsed;
+            return ok;
         }
     }
 

@@ -31,22 +31,13 @@ public sealed class TrainingBenchmarkCommand : IBenchmarkCommand
     {
         int rowCount = 100_000, threads = 0;
         IReadOnlyList<TrainerKind> trainers = Enum.GetValues<TrainerKind>();
-        for (int i = 0; i < arguments.Count; i += 2)
+        var parser = new BenchmarkOptionParser()
+            .Int("--rows", 10, int.MaxValue, rows => rowCount = rows)
+            .Int("--threads", 0, 1024, count => threads = count)
+            .Option("--trainers", $"a comma-separated list of {string.Join(", ", Enum.GetNames<TrainerKind>())}", text => TryTrainers(text, kinds => trainers = kinds));
+        if (!parser.TryParse(arguments, out string? error))
         {
-            string name = arguments[i], value = i + 1 < arguments.Count ? arguments[i + 1] : "";
-            bool ok = name switch
-            {
-                "--rows" => int.TryParse(value, CultureInfo.InvariantCulture, out rowCount) && rowCount >= 10,
-                "--threads" => int.TryParse(value, CultureInfo.InvariantCulture, out threads) && threads >= 0,
-                "--trainers" => TryTrainers(value, out trainers),
-                _ => false,
-            };
-            if (!ok)
-            {
-                Console.Error.WriteLine($"error: unknown option or bad value: {name} {value}");
-                Console.Error.WriteLine(Usage);
-                return BenchmarkDispatcher.BadArguments;
-            }
+            return BenchmarkDispatcher.RejectArguments(error!, Usage);
         }
 
         var output = Console.Out;
@@ -109,15 +100,24 @@ public sealed class TrainingBenchmarkCommand : IBenchmarkCommand
         return (schema, processing, rows);
     }
 
-    private static bool TryTrainers(string text, out IReadOnlyList<TrainerKind> trainers)
+    private static bool TryTrainers(string text, Action<IReadOnlyList<TrainerKind>> apply)
     {
         var parsed = new List<TrainerKind>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Enum.TryParse(part, ignoreCase: true, out TrainerKind kind) || !Enum.IsDefined(kind)) { trainers = []; return false; }
+            if (!Enum.TryParse(part, ignoreCase: true, out TrainerKind kind) || !Enum.IsDefined(kind))
+            {
+                return false;
+            }
+
             parsed.Add(kind);
         }
-        trainers = parsed;
+
+        if (parsed.Count > 0)
+        {
+            apply(parsed);
+        }
+
         return parsed.Count > 0;
     }
 }
