@@ -258,27 +258,33 @@ public sealed class TrainingDataStore : IAsyncDisposable
         return state?.IndexedRangeCount() ?? 0;
     }
 
-    /// <summary>Streams the accepted rows of one dataset in arrival order.</summary>
+    /// <summary>
+    /// Streams the accepted rows of one dataset in arrival order, as of the call: only the bytes of batches whose
+    /// write had completed are read, so a batch being written meanwhile is never seen half-way (a reader could
+    /// otherwise meet its torn tail and then, re-reading, the rest of that line).
+    /// </summary>
     public async IAsyncEnumerable<ProcessedRow> ReadRowsAsync(string datasetId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var path = PathFor(datasetId);
-        if (!File.Exists(path))
+        DatasetState? state;
+        lock (datasets)
+        {
+            datasets.TryGetValue(datasetId, out state);
+        }
+
+        if (state is null || !File.Exists(path))
         {
             yield break;
         }
 
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var committed = state.CommittedLength();
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(new PrefixReadStream(file, committed), Encoding.UTF8);
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (!TryParse(line, out var entry))
             {
-                // A writer may be mid-append: only the very last line can be partial.
-                if (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is null)
-                {
-                    yield break;
-                }
-
+                // Every committed byte belongs to a whole line: a bad one is corruption, never a write in progress.
                 throw new InvalidDataException($"Corrupt line in '{path}' before its end.");
             }
 
@@ -379,7 +385,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
             throw;
         }
 
-        return state.Apply(entries);
+        return state.Apply(entries, committedLength: state.Writer.Position);
     }
 
     private async Task CutBackAsync(DatasetState state, long length)
@@ -478,7 +484,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
                     if (TryParse(line, out var entry))
                     {
                         state ??= new DatasetState(entry.DatasetId);
-                        state.Apply([entry]);
+                        state.Apply([entry], committedLength: 0);
                         goodLength = offset;
                     }
                     else
@@ -503,6 +509,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
             truncate.SetLength(goodLength);
         }
 
+        state?.Commit(goodLength);
         return state;
     }
 
@@ -564,6 +571,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
         private long rejectedRows;
         private long? expectedRows;
         private DatasetSchema? schema;
+        private long committedLength;
 
         public string DatasetId { get; } = datasetId;
 
@@ -603,11 +611,30 @@ public sealed class TrainingDataStore : IAsyncDisposable
             }
         }
 
-        public StoredRowCounts Apply(IReadOnlyList<StoredEntry> entries)
+        /// <summary>Bytes of the file that hold whole, indexed lines: what a reader may read.</summary>
+        public long CommittedLength()
+        {
+            lock (sync)
+            {
+                return committedLength;
+            }
+        }
+
+        public void Commit(long length)
+        {
+            lock (sync)
+            {
+                committedLength = length;
+            }
+        }
+
+        /// <summary>Indexes <paramref name="entries"/>, just written; the file's whole lines now end at <paramref name="committedLength"/> (0: unchanged).</summary>
+        public StoredRowCounts Apply(IReadOnlyList<StoredEntry> entries, long committedLength)
         {
             int newRows = 0, newRejections = 0;
             lock (sync)
             {
+                this.committedLength = Math.Max(this.committedLength, committedLength);
                 foreach (var entry in entries)
                 {
                     switch (entry.Kind)
@@ -631,6 +658,66 @@ public sealed class TrainingDataStore : IAsyncDisposable
             }
 
             return new StoredRowCounts(newRows, newRejections);
+        }
+    }
+
+    /// <summary>Reads the first <c>length</c> bytes of a stream and then reports its end; disposes the stream.</summary>
+    private sealed class PrefixReadStream(Stream inner, long length) : Stream
+    {
+        private long remaining = length;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, remaining)]);
+            remaining -= read;
+            return read;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, remaining)], cancellationToken).ConfigureAwait(false);
+            remaining -= read;
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+            // Read-only: nothing to flush.
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

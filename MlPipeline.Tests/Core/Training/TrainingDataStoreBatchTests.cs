@@ -130,7 +130,7 @@ public sealed class TrainingDataStoreBatchTests : IDisposable
     }
 
     [Test]
-    public async Task ReaderDuringABatchedWrite_SeesWholeLinesOnly()
+    public async Task ReaderDuringBatchedWrites_SeesWholeBatchesOnly()
     {
         await using var store = await Open(writeBatchRows: 500);
         var writing = Task.Run(async () =>
@@ -151,6 +151,7 @@ public sealed class TrainingDataStoreBatchTests : IDisposable
         using (Assert.EnterMultipleScope())
         {
             Assert.That(reads, Is.Ordered, "no read threw on a half-written batch, and none went backwards");
+            Assert.That(reads.Where(count => count % 500 != 0), Is.Empty, "a read sees whole batches only");
             Assert.That(await StoredRowNumbers(store), Has.Count.EqualTo(10_000));
         }
     }
