@@ -12,6 +12,7 @@ IBenchmarkCommand[] commands =
     new ServingBenchmarkCommand(),
     new IngestionBenchmarkCommand(),
     new TrainingBenchmarkCommand(),
+    new TrainingStoreBenchmarkCommand(),
 ];
 
 return await BenchmarkDispatcher.RunAsync(commands, args);

@@ -320,9 +320,9 @@ public sealed partial class PipelineConfigValidator
 
     private static void ValidatePerformance(PerformanceOptions performance, ConfigurationErrorList errors)
     {
-        InRange(errors, "performance.producer_threads", performance.ProducerThreads, 1, 1_024);
+        InRange(errors, "performance.producer_threads", performance.ProducerThreads, 1, 64);
         InRange(errors, "performance.consumer_threads", performance.ConsumerThreads, 1, 1_024);
-        InRange(errors, "performance.batch_processing_size", performance.BatchProcessingSize, 1, 10_000_000);
+        InRange(errors, "performance.batch_processing_size", performance.BatchProcessingSize, 1, 100_000);
         InRange(errors, "performance.processing_timeout_seconds", performance.ProcessingTimeoutSeconds, 1, MaxPollIntervalSeconds);
     }
 

@@ -10,9 +10,12 @@ using MlPipeline.Core.Training;
 namespace MlPipeline.Core.Stages;
 
 /// <summary>
-/// Streams CSV files onto the raw-data topic, one job at a time, off the request thread. On start it resumes the
-/// ingestions a previous run left unfinished and, on a first start with an empty model store, ingests the sample.
-/// Every message is keyed by dataset id, so one dataset stays in one partition, in order.
+/// Streams CSV files onto the raw-data topic off the request thread, up to <c>performance.producer_threads</c>
+/// ingestions at once. On start it resumes the ingestions a previous run left unfinished (through the same limit)
+/// and, on a first start with an empty model store, ingests the sample. Every message is keyed by dataset id, and one
+/// dataset is never ingested twice at once, so each dataset stays in one partition, in order. All ingestions share
+/// the process's one long-lived producer (librdkafka batches across them); a stop cancels them all and waits while
+/// each one saves its checkpoint.
 /// </summary>
 public sealed class IngestionStage(
     IngestionService ingestions,
@@ -27,6 +30,18 @@ public sealed class IngestionStage(
 {
     public const string Source = "ingestion";
 
+    // One slot per ingestion allowed to publish at once (performance.producer_threads).
+    private readonly SemaphoreSlim slots = new(config.Performance.ProducerThreads, config.Performance.ProducerThreads);
+
+    // dataset id => its ingestion while it runs; guarded by locking it. Entries remove themselves when they end.
+    private readonly Dictionary<string, Task> running = new(StringComparer.Ordinal);
+
+    public override void Dispose()
+    {
+        slots.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -35,24 +50,79 @@ public sealed class IngestionStage(
             foreach (var job in ingestions.Jobs.Unfinished())
             {
                 logger.LogInformation("Resuming ingestion {DatasetId} after row {Row}", job.DatasetId, job.RowsPublished);
-                await RunAsync(job, stoppingToken);
+                await StartWhenASlotIsFreeAsync(job, stoppingToken);
             }
 
             await IngestSampleOnFirstStartAsync(stoppingToken);
             await foreach (var job in ingestions.Queue.ReadAllAsync(stoppingToken))
             {
-                // A job resumed above is also still in the queue when it was queued before the restart: skip it then.
-                if (ingestions.Jobs.Get(job.DatasetId) is { IsUnfinished: false })
-                {
-                    continue;
-                }
-
-                await RunAsync(job, stoppingToken);
+                await StartWhenASlotIsFreeAsync(job, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            logger.LogInformation("Ingestion stopped; unfinished ingestions resume on the next start");
+            logger.LogInformation("Ingestion stopping; unfinished ingestions resume on the next start");
+        }
+        finally
+        {
+            // The stop token cancelled every running ingestion; each saves its checkpoint before its task ends.
+            Task[] stillRunning;
+            lock (running)
+            {
+                stillRunning = [.. running.Values];
+            }
+
+            await Task.WhenAll(stillRunning);
+        }
+    }
+
+    private async Task StartWhenASlotIsFreeAsync(IngestionJob job, CancellationToken cancellationToken)
+    {
+        Task? sameDataset;
+        lock (running)
+        {
+            running.TryGetValue(job.DatasetId, out sameDataset);
+        }
+
+        if (sameDataset is not null)
+        {
+            // A dataset's rows must stay in order on its key: never two ingestions of one dataset at once.
+            await sameDataset.WaitAsync(cancellationToken);
+        }
+
+        await slots.WaitAsync(cancellationToken);
+        // A job resumed on start is also still in the queue when it was queued before the restart: skip it then.
+        if (ingestions.Jobs.Get(job.DatasetId) is { IsUnfinished: false })
+        {
+            slots.Release();
+            return;
+        }
+
+        lock (running)
+        {
+            // Started under the lock, so the task's own removal (which takes the lock) cannot run before this insert.
+            running[job.DatasetId] = Task.Run(() => RunInSlotAsync(job, cancellationToken), CancellationToken.None);
+        }
+    }
+
+    private async Task RunInSlotAsync(IngestionJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync(job, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Ingestion {DatasetId} stopped; its checkpoint is saved", job.DatasetId);
+        }
+        finally
+        {
+            lock (running)
+            {
+                running.Remove(job.DatasetId);
+            }
+
+            slots.Release();
         }
     }
 

@@ -57,16 +57,10 @@ public sealed class TrainingStage(
         var payload = DatasetPayloadJson.FromData<ProcessedDataPayload>(message.Envelope.Data);
         var store = await stores.GetAsync(cancellationToken);
         await store.RecordSchemaAsync(payload.DatasetId, payload.Schema, cancellationToken);
-        long added = 0;
-        foreach (var row in payload.Rows ?? [])
-        {
-            added += await store.AddAsync(row, cancellationToken) ? 1 : 0;
-        }
-
-        foreach (var rejection in payload.Rejected ?? [])
-        {
-            await store.AddRejectedAsync(payload.DatasetId, rejection.RowNumber, rejection.Reason, cancellationToken);
-        }
+        // One call per message: the store writes its rows in batches of performance.batch_processing_size lines, one
+        // flush each, instead of one write, flush and lock round trip per row.
+        var stored = await store.AddRangeAsync(payload.DatasetId, payload.Rows ?? [], payload.Rejected ?? [], cancellationToken);
+        long added = stored.NewRows;
 
         if (payload.Kind == DatasetMessageKinds.DatasetEnd && payload.RowCount is { } rowCount)
         {

@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlPipeline.Core.Data;
+using MlPipeline.Core.Data.Ingestion;
 
 namespace MlPipeline.Core.Training;
 
@@ -14,11 +16,19 @@ public sealed record TrainingDataStoreOptions
     public string Directory { get; init; } = Path.Combine("data", "training");
 
     /// <summary>
-    /// Whether each append is forced to the disk (fsync) rather than only to the OS. The OS flush
-    /// already survives a process crash; fsync also survives a power cut, at a large cost per row.
+    /// Whether each write is forced to the disk (fsync) rather than only to the OS. The OS flush
+    /// already survives a process crash; fsync also survives a power cut, at a large cost per write.
     /// </summary>
     /// <value>Defaults to false.</value>
     public bool FlushToDisk { get; init; }
+
+    /// <summary>
+    /// Most lines <see cref="TrainingDataStore.AddRangeAsync"/> writes as one buffer with one flush (and one fsync when
+    /// <see cref="FlushToDisk"/>): <c>performance.batch_processing_size</c>. Larger means fewer system calls per row
+    /// and a larger buffer; a crash mid-write loses only the torn tail of one batch, which redelivery restores.
+    /// </summary>
+    /// <value>Defaults to 1000.</value>
+    public int WriteBatchRows { get; init; } = 1_000;
 }
 
 /// <summary>How far a dataset has arrived.</summary>
@@ -29,6 +39,9 @@ public sealed record DatasetProgress(string DatasetId, long AcceptedRows, long R
     public bool IsComplete => ExpectedRows is { } expected && AcceptedRows + RejectedRows >= expected;
 }
 
+/// <summary>What one <see cref="TrainingDataStore.AddRangeAsync"/> call stored; row numbers already stored are not counted.</summary>
+public readonly record struct StoredRowCounts(int NewRows, int NewRejections);
+
 /// <summary>
 /// Keeps each dataset's processed rows on disk as they arrive, so training survives restarts and
 /// never needs the whole dataset in one message. Append-only JSON lines, one file per dataset.
@@ -36,6 +49,11 @@ public sealed record DatasetProgress(string DatasetId, long AcceptedRows, long R
 /// index is rebuilt from the files, and a torn last line (crash mid-write) is cut off. The processing
 /// stage reports rejected rows here too (<see cref="AddRejectedAsync"/>) so that completeness
 /// (accepted + rejected = expected) is knowable without the dead-letter topic.
+/// Rows are written in batches of up to <see cref="TrainingDataStoreOptions.WriteBatchRows"/> lines, one write and
+/// one flush each. A batch is still lines, so a crash mid-batch leaves whole lines plus one torn tail: open keeps
+/// the whole lines and cuts the tail, and the consumer's redelivery of the message stores the rest.
+/// Thread-safe. Each dataset has its own write lock, so datasets on different partitions are written in parallel
+/// while the lines of one dataset never interleave.
 /// </summary>
 public sealed class TrainingDataStore : IAsyncDisposable
 {
@@ -46,10 +64,9 @@ public sealed class TrainingDataStore : IAsyncDisposable
     };
 
     private readonly TrainingDataStoreOptions options;
-    private readonly Dictionary<string, DatasetState> datasets = new(StringComparer.Ordinal);
 
-    // One writer at a time: appends must not interleave, and the index must match the file.
-    private readonly SemaphoreSlim writeLock = new(1, 1);
+    // dataset id => its index and writer; the dictionary itself is guarded by locking it.
+    private readonly Dictionary<string, DatasetState> datasets = new(StringComparer.Ordinal);
 
     private TrainingDataStore(TrainingDataStoreOptions options)
     {
@@ -60,6 +77,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
     public static async Task<TrainingDataStore> OpenAsync(TrainingDataStoreOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.WriteBatchRows, 1);
         Directory.CreateDirectory(options.Directory);
         var store = new TrainingDataStore(options);
         foreach (var path in Directory.EnumerateFiles(options.Directory, "*.jsonl"))
@@ -75,34 +93,102 @@ public sealed class TrainingDataStore : IAsyncDisposable
     }
 
     /// <summary>Stores a processed row; returns false (and writes nothing) when its row number is already stored.</summary>
-    public Task<bool> AddAsync(ProcessedRow row, CancellationToken cancellationToken)
+    public async Task<bool> AddAsync(ProcessedRow row, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return AppendRowEntryAsync(new StoredEntry { Kind = EntryKind.Row, DatasetId = row.DatasetId, RowNumber = row.RowNumber, Row = row }, cancellationToken);
+        var stored = await AddRangeAsync(row.DatasetId, [row], [], cancellationToken).ConfigureAwait(false);
+        return stored.NewRows == 1;
     }
 
     /// <summary>Records that a row was rejected upstream, so it counts toward completeness; idempotent like <see cref="AddAsync"/>.</summary>
-    public Task<bool> AddRejectedAsync(string datasetId, long rowNumber, string reason, CancellationToken cancellationToken) =>
-        AppendRowEntryAsync(new StoredEntry { Kind = EntryKind.Rejected, DatasetId = datasetId, RowNumber = rowNumber, Reason = reason }, cancellationToken);
+    public async Task<bool> AddRejectedAsync(string datasetId, long rowNumber, string reason, CancellationToken cancellationToken)
+    {
+        var stored = await AddRangeAsync(datasetId, [], [new RowRejection(rowNumber, reason)], cancellationToken).ConfigureAwait(false);
+        return stored.NewRejections == 1;
+    }
+
+    /// <summary>
+    /// Stores the accepted <paramref name="rows"/> and the <paramref name="rejections"/> of one dataset, skipping every
+    /// row number already stored (or repeated in the call), in writes of up to
+    /// <see cref="TrainingDataStoreOptions.WriteBatchRows"/> lines, each flushed once. Every row must belong to
+    /// <paramref name="datasetId"/>. When it throws, the batches written before the failing one are stored and the
+    /// failing one is not (it is cut from the file), so a retry of the same call stores exactly the rest.
+    /// </summary>
+    public async Task<StoredRowCounts> AddRangeAsync(
+        string datasetId,
+        IReadOnlyList<ProcessedRow> rows,
+        IReadOnlyList<RowRejection> rejections,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(rejections);
+        if (rows.Count == 0 && rejections.Count == 0)
+        {
+            return default;
+        }
+
+        if (rows.FirstOrDefault(row => !string.Equals(row.DatasetId, datasetId, StringComparison.Ordinal)) is { } stray)
+        {
+            throw new ArgumentException($"Row {stray.RowNumber} belongs to dataset '{stray.DatasetId}', not '{datasetId}'.", nameof(rows));
+        }
+
+        var state = GetOrCreate(datasetId);
+        await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var entries = new List<StoredEntry>(Math.Min(rows.Count + rejections.Count, options.WriteBatchRows));
+            var inThisCall = new HashSet<long>();
+            int newRows = 0, newRejections = 0;
+            foreach (var entry in rows.Select(RowEntry).Concat(rejections.Select(rejection => RejectedEntry(datasetId, rejection))))
+            {
+                var number = entry.RowNumber!.Value;
+                if (state.RowNumbers.Contains(number) || !inThisCall.Add(number))
+                {
+                    continue;
+                }
+
+                entries.Add(entry);
+                if (entries.Count == options.WriteBatchRows)
+                {
+                    (newRows, newRejections) = Counted(await WriteBatchAsync(state, entries, cancellationToken).ConfigureAwait(false), newRows, newRejections);
+                    entries.Clear();
+                }
+            }
+
+            if (entries.Count > 0)
+            {
+                (newRows, newRejections) = Counted(await WriteBatchAsync(state, entries, cancellationToken).ConfigureAwait(false), newRows, newRejections);
+            }
+
+            return new StoredRowCounts(newRows, newRejections);
+        }
+        finally
+        {
+            state.WriteGate.Release();
+        }
+
+        static (int Rows, int Rejections) Counted(StoredRowCounts batch, int rows, int rejections) =>
+            (rows + batch.NewRows, rejections + batch.NewRejections);
+    }
 
     /// <summary>Records the dataset-end marker's row count. A repeated marker with the same count is a no-op.</summary>
     public async Task MarkEndAsync(string datasetId, long expectedRows, CancellationToken cancellationToken)
     {
-        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = GetOrCreate(datasetId);
+        await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var state = GetOrCreate(datasetId);
             if (state.ExpectedRows == expectedRows)
             {
                 return;
             }
 
-            await AppendAsync(state, new StoredEntry { Kind = EntryKind.End, DatasetId = datasetId, ExpectedRows = expectedRows }, cancellationToken).ConfigureAwait(false);
-            state.ExpectedRows = expectedRows;
+            await WriteBatchAsync(state, [new StoredEntry { Kind = EntryKind.End, DatasetId = datasetId, ExpectedRows = expectedRows }], cancellationToken)
+                .ConfigureAwait(false);
         }
         finally
         {
-            writeLock.Release();
+            state.WriteGate.Release();
         }
     }
 
@@ -110,21 +196,21 @@ public sealed class TrainingDataStore : IAsyncDisposable
     public async Task RecordSchemaAsync(string datasetId, DatasetSchema schema, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = GetOrCreate(datasetId);
+        await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var state = GetOrCreate(datasetId);
             if (state.Schema is not null && JsonSerializer.Serialize(state.Schema, JsonOptions) == JsonSerializer.Serialize(schema, JsonOptions))
             {
                 return;
             }
 
-            await AppendAsync(state, new StoredEntry { Kind = EntryKind.Schema, DatasetId = datasetId, Schema = schema }, cancellationToken).ConfigureAwait(false);
-            state.Schema = schema;
+            await WriteBatchAsync(state, [new StoredEntry { Kind = EntryKind.Schema, DatasetId = datasetId, Schema = schema }], cancellationToken)
+                .ConfigureAwait(false);
         }
         finally
         {
-            writeLock.Release();
+            state.WriteGate.Release();
         }
     }
 
@@ -138,45 +224,67 @@ public sealed class TrainingDataStore : IAsyncDisposable
 
     public DatasetProgress GetProgress(string datasetId)
     {
+        DatasetState? state;
         lock (datasets)
         {
-            return datasets.TryGetValue(datasetId, out var state)
-                ? new DatasetProgress(datasetId, state.AcceptedRows, state.RejectedRows, state.ExpectedRows)
-                : new DatasetProgress(datasetId, 0, 0, null);
+            datasets.TryGetValue(datasetId, out state);
         }
+
+        return state?.Progress() ?? new DatasetProgress(datasetId, 0, 0, null);
     }
 
     public bool IsComplete(string datasetId) => GetProgress(datasetId).IsComplete;
 
     public DatasetSchema? GetSchema(string datasetId)
     {
+        DatasetState? state;
         lock (datasets)
         {
-            return datasets.TryGetValue(datasetId, out var state) ? state.Schema : null;
+            datasets.TryGetValue(datasetId, out state);
         }
+
+        return state?.CurrentSchema();
     }
 
-    /// <summary>Streams the accepted rows of one dataset in arrival order.</summary>
+    /// <summary>How many separate row-number ranges the dataset's index holds (1 when rows arrived in order): its memory cost.</summary>
+    public int IndexedRangeCount(string datasetId)
+    {
+        DatasetState? state;
+        lock (datasets)
+        {
+            datasets.TryGetValue(datasetId, out state);
+        }
+
+        return state?.IndexedRangeCount() ?? 0;
+    }
+
+    /// <summary>
+    /// Streams the accepted rows of one dataset in arrival order, as of the call: only the bytes of batches whose
+    /// write had completed are read, so a batch being written meanwhile is never seen half-way (a reader could
+    /// otherwise meet its torn tail and then, re-reading, the rest of that line).
+    /// </summary>
     public async IAsyncEnumerable<ProcessedRow> ReadRowsAsync(string datasetId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var path = PathFor(datasetId);
-        if (!File.Exists(path))
+        DatasetState? state;
+        lock (datasets)
+        {
+            datasets.TryGetValue(datasetId, out state);
+        }
+
+        if (state is null || !File.Exists(path))
         {
             yield break;
         }
 
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var committed = state.CommittedLength();
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(new PrefixReadStream(file, committed), Encoding.UTF8);
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (!TryParse(line, out var entry))
             {
-                // A writer may be mid-append: only the very last line can be partial.
-                if (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is null)
-                {
-                    yield break;
-                }
-
+                // Every committed byte belongs to a whole line: a bad one is corruption, never a write in progress.
                 throw new InvalidDataException($"Corrupt line in '{path}' before its end.");
             }
 
@@ -201,10 +309,17 @@ public sealed class TrainingDataStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await writeLock.WaitAsync().ConfigureAwait(false);
-        try
+        List<DatasetState> all;
+        lock (datasets)
         {
-            foreach (var state in datasets.Values)
+            all = [.. datasets.Values];
+        }
+
+        foreach (var state in all)
+        {
+            // Taking each dataset's lock waits for its write in progress, so no batch is cut off by the close.
+            await state.WriteGate.WaitAsync().ConfigureAwait(false);
+            try
             {
                 if (state.Writer is not null)
                 {
@@ -212,48 +327,84 @@ public sealed class TrainingDataStore : IAsyncDisposable
                     state.Writer = null;
                 }
             }
-        }
-        finally
-        {
-            writeLock.Release();
+            finally
+            {
+                state.WriteGate.Release();
+            }
         }
     }
 
-    private async Task<bool> AppendRowEntryAsync(StoredEntry entry, CancellationToken cancellationToken)
+    private static StoredEntry RowEntry(ProcessedRow row)
     {
-        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(row);
+        return new StoredEntry { Kind = EntryKind.Row, DatasetId = row.DatasetId, RowNumber = row.RowNumber, Row = row };
+    }
+
+    private static StoredEntry RejectedEntry(string datasetId, RowRejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(rejection);
+        return new StoredEntry { Kind = EntryKind.Rejected, DatasetId = datasetId, RowNumber = rejection.RowNumber, Reason = rejection.Reason };
+    }
+
+    /// <summary>
+    /// Appends <paramref name="entries"/> as one buffer of lines with one write and one flush, then (only then) adds them
+    /// to the index, so the index never claims a row the file lacks. The caller holds the dataset's write lock.
+    /// </summary>
+    private async Task<StoredRowCounts> WriteBatchAsync(DatasetState state, IReadOnlyList<StoredEntry> entries, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(entries.Count * 256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            foreach (var entry in entries)
+            {
+                JsonSerializer.Serialize(json, entry, JsonOptions);
+                json.Flush();
+                buffer.GetSpan(1)[0] = (byte)'\n';
+                buffer.Advance(1);
+                json.Reset(buffer);
+            }
+        }
+
+        state.Writer ??= new FileStream(PathFor(state.DatasetId), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        var lengthBefore = state.Writer.Position;
         try
         {
-            var state = GetOrCreate(entry.DatasetId);
-            if (state.RowNumbers.Contains(entry.RowNumber!.Value))
+            // One write call per batch: a concurrent reader sees whole lines and at most one partial last line.
+            await state.Writer.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await state.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (options.FlushToDisk)
             {
-                return false;
+                state.Writer.Flush(flushToDisk: true);
             }
-
-            await AppendAsync(state, entry, cancellationToken).ConfigureAwait(false);
-            state.Apply(entry);
-            return true;
         }
-        finally
+        catch (Exception)
         {
-            writeLock.Release();
+            // Whatever part of the batch reached the file is cut off again, so the file keeps matching the index
+            // (and a retry does not leave the same row twice in the file).
+            await CutBackAsync(state, lengthBefore).ConfigureAwait(false);
+            throw;
         }
+
+        return state.Apply(entries, committedLength: state.Writer.Position);
     }
 
-    private async Task AppendAsync(DatasetState state, StoredEntry entry, CancellationToken cancellationToken)
+    private async Task CutBackAsync(DatasetState state, long length)
     {
-        state.Writer ??= new FileStream(PathFor(state.DatasetId), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete);
-        // One write call per line keeps a concurrent reader from seeing two half lines.
-        var line = JsonSerializer.SerializeToUtf8Bytes(entry, JsonOptions);
-        var buffer = new byte[line.Length + 1];
-        line.CopyTo(buffer, 0);
-        buffer[^1] = (byte)'\n';
-        await state.Writer.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        await state.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (options.FlushToDisk)
+        if (state.Writer is { } writer)
         {
-            state.Writer.Flush(flushToDisk: true);
+            state.Writer = null;
+            try
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The buffered bytes that failed to write are exactly what is being cut off below.
+            }
         }
+
+        await using var truncate = new FileStream(PathFor(state.DatasetId), FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        truncate.SetLength(Math.Min(length, truncate.Length));
     }
 
     private DatasetState GetOrCreate(string datasetId)
@@ -333,7 +484,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
                     if (TryParse(line, out var entry))
                     {
                         state ??= new DatasetState(entry.DatasetId);
-                        state.Apply(entry);
+                        state.Apply([entry], committedLength: 0);
                         goodLength = offset;
                     }
                     else
@@ -358,6 +509,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
             truncate.SetLength(goodLength);
         }
 
+        state?.Commit(goodLength);
         return state;
     }
 
@@ -407,40 +559,165 @@ public sealed class TrainingDataStore : IAsyncDisposable
         public DatasetSchema? Schema { get; init; }
     }
 
-    /// <summary>The in-memory index of one dataset file; guarded by the store's write lock (reads by the dictionary lock).</summary>
+    /// <summary>
+    /// The in-memory index of one dataset file. Its write lock (<see cref="WriteGate"/>) serialises the file's writer
+    /// and the row-number set; the counters, end and schema are also read by other threads, so they change and are
+    /// read under a lock on this object (a snapshot never mixes two batches).
+    /// </summary>
     private sealed class DatasetState(string datasetId)
     {
+        private readonly Lock sync = new();
+        private long acceptedRows;
+        private long rejectedRows;
+        private long? expectedRows;
+        private DatasetSchema? schema;
+        private long committedLength;
+
         public string DatasetId { get; } = datasetId;
 
-        public HashSet<long> RowNumbers { get; } = [];
+        public SemaphoreSlim WriteGate { get; } = new(1, 1);
 
-        public long AcceptedRows { get; private set; }
-
-        public long RejectedRows { get; private set; }
-
-        public long? ExpectedRows { get; set; }
-
-        public DatasetSchema? Schema { get; set; }
+        /// <summary>Stored row numbers, accepted and rejected alike; only the holder of <see cref="WriteGate"/> touches it.</summary>
+        public RowNumberSet RowNumbers { get; } = new();
 
         public FileStream? Writer { get; set; }
 
-        public void Apply(StoredEntry entry)
+        // Read by the writer under WriteGate; written only inside Apply.
+        public long? ExpectedRows => expectedRows;
+
+        public DatasetSchema? Schema => schema;
+
+        public DatasetProgress Progress()
         {
-            switch (entry.Kind)
+            lock (sync)
             {
-                case EntryKind.Row when entry.RowNumber is { } number && RowNumbers.Add(number):
-                    AcceptedRows++;
-                    break;
-                case EntryKind.Rejected when entry.RowNumber is { } number && RowNumbers.Add(number):
-                    RejectedRows++;
-                    break;
-                case EntryKind.End:
-                    ExpectedRows = entry.ExpectedRows;
-                    break;
-                case EntryKind.Schema:
-                    Schema = entry.Schema;
-                    break;
+                return new DatasetProgress(DatasetId, acceptedRows, rejectedRows, expectedRows);
             }
+        }
+
+        public DatasetSchema? CurrentSchema()
+        {
+            lock (sync)
+            {
+                return schema;
+            }
+        }
+
+        public int IndexedRangeCount()
+        {
+            lock (sync)
+            {
+                return RowNumbers.RangeCount;
+            }
+        }
+
+        /// <summary>Bytes of the file that hold whole, indexed lines: what a reader may read.</summary>
+        public long CommittedLength()
+        {
+            lock (sync)
+            {
+                return committedLength;
+            }
+        }
+
+        public void Commit(long length)
+        {
+            lock (sync)
+            {
+                committedLength = length;
+            }
+        }
+
+        /// <summary>Indexes <paramref name="entries"/>, just written; the file's whole lines now end at <paramref name="committedLength"/> (0: unchanged).</summary>
+        public StoredRowCounts Apply(IReadOnlyList<StoredEntry> entries, long committedLength)
+        {
+            int newRows = 0, newRejections = 0;
+            lock (sync)
+            {
+                this.committedLength = Math.Max(this.committedLength, committedLength);
+                foreach (var entry in entries)
+                {
+                    switch (entry.Kind)
+                    {
+                        case EntryKind.Row when entry.RowNumber is { } number && RowNumbers.Add(number):
+                            acceptedRows++;
+                            newRows++;
+                            break;
+                        case EntryKind.Rejected when entry.RowNumber is { } number && RowNumbers.Add(number):
+                            rejectedRows++;
+                            newRejections++;
+                            break;
+                        case EntryKind.End:
+                            expectedRows = entry.ExpectedRows;
+                            break;
+                        case EntryKind.Schema:
+                            schema = entry.Schema;
+                            break;
+                    }
+                }
+            }
+
+            return new StoredRowCounts(newRows, newRejections);
+        }
+    }
+
+    /// <summary>Reads the first <c>length</c> bytes of a stream and then reports its end; disposes the stream.</summary>
+    private sealed class PrefixReadStream(Stream inner, long length) : Stream
+    {
+        private long remaining = length;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, remaining)]);
+            remaining -= read;
+            return read;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, remaining)], cancellationToken).ConfigureAwait(false);
+            remaining -= read;
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+            // Read-only: nothing to flush.
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

@@ -30,7 +30,8 @@ internal static class DataPipelineRegistration
             sp.GetRequiredService<IngestionJobStore>()));
         services.AddSingleton(new RawChunkProcessor(processingForLabel));
 
-        services.AddSingleton(new TrainingDataStoreProvider(training.ToDataStoreOptions()));
+        services.AddSingleton(new TrainingDataStoreProvider(
+            training.ToDataStoreOptions() with { WriteBatchRows = config.Performance.BatchProcessingSize }));
         services.AddSingleton(_ => new TrainingJobStore(Path.Combine(stateDirectory, "jobs")));
         services.AddSingleton<TrainingQueue>();
         services.AddSingleton(sp => new ModelTrainer(training.ToTrainingOptions(), sp.GetRequiredService<TimeProvider>()));

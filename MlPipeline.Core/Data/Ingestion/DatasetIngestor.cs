@@ -6,7 +6,9 @@ namespace MlPipeline.Core.Data.Ingestion;
 /// Streams one CSV onto RAW_DATA: infers the schema from the head of the file, sends a dataset-start marker, the
 /// rows in chunks and a dataset-end marker with the row count. The file is read twice (head, then all rows) and
 /// never held in memory. Up to <see cref="MaxInFlight"/> chunks are in flight at once; the job's checkpoint only
-/// moves past rows whose chunk (and every earlier one) the broker acknowledged, so a resume never skips a row.
+/// moves past rows whose chunk (and every earlier one) the broker acknowledged, so a resume never skips a row. It is
+/// saved every few chunks and, on a graceful stop, once more after the chunks in flight settled, so a stop and
+/// restart re-sends nothing the broker acknowledged (only a crash re-sends the chunks since the last checkpoint).
 /// </summary>
 public sealed class DatasetIngestor(CsvRowStream csv, DataSectionOptionsView options, IngestionJobStore jobs)
 {
@@ -39,39 +41,56 @@ public sealed class DatasetIngestor(CsvRowStream csv, DataSectionOptionsView opt
         var inFlight = new Queue<(Task Sent, long LastRow)>();
         long rowsRead = 0;
         var chunksSinceCheckpoint = 0;
-        await foreach (var chunk in ChunksAsync(csv.ReadFileAsync(job.FilePath, cancellationToken), options.ChunkSize, cancellationToken).ConfigureAwait(false))
+        try
         {
-            rowsRead = chunk[^1].RowNumber;
-            var toSend = chunk.Where(row => row.RowNumber > resumeAfter).ToList();
-            if (toSend.Count == 0)
+            await foreach (var chunk in ChunksAsync(csv.ReadFileAsync(job.FilePath, cancellationToken), options.ChunkSize, cancellationToken).ConfigureAwait(false))
             {
-                continue;
+                // The CSV reader only notices the token when it goes to the disk; a stop must not wait for that.
+                cancellationToken.ThrowIfCancellationRequested();
+                rowsRead = chunk[^1].RowNumber;
+                var toSend = chunk.Where(row => row.RowNumber > resumeAfter).ToList();
+                if (toSend.Count == 0)
+                {
+                    continue;
+                }
+
+                var payload = new RawDataPayload(DatasetMessageKinds.Rows, job.DatasetId, job.Model, schema, Rows: toSend);
+                // Sent without the stop token: once librdkafka holds a message it may deliver it whatever the token says,
+                // so a cancelled send would leave us not knowing whether the topic has these rows. Each send ends with
+                // an acknowledgement or an error (bounded by message.timeout.ms), and a stop settles them below.
+                inFlight.Enqueue((publish(payload, CancellationToken.None), rowsRead));
+                job = job with { RowsRead = rowsRead };
+                while (inFlight.Count >= MaxInFlight)
+                {
+                    job = await AcknowledgedAsync(job, inFlight.Dequeue()).ConfigureAwait(false);
+                    if (++chunksSinceCheckpoint >= CheckpointEveryChunks)
+                    {
+                        chunksSinceCheckpoint = 0;
+                        await jobs.SaveAsync(job, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                jobs.Update(job);
             }
 
-            var payload = new RawDataPayload(DatasetMessageKinds.Rows, job.DatasetId, job.Model, schema, Rows: toSend);
-            inFlight.Enqueue((publish(payload, cancellationToken), rowsRead));
-            job = job with { RowsRead = rowsRead };
-            while (inFlight.Count >= MaxInFlight)
+            while (inFlight.Count > 0)
             {
                 job = await AcknowledgedAsync(job, inFlight.Dequeue()).ConfigureAwait(false);
-                if (++chunksSinceCheckpoint >= CheckpointEveryChunks)
-                {
-                    chunksSinceCheckpoint = 0;
-                    await jobs.SaveAsync(job, cancellationToken).ConfigureAwait(false);
-                }
             }
 
-            jobs.Update(job);
+            job = job with { RowsRead = rowsRead, RowsPublished = rowsRead };
+            await publish(new RawDataPayload(DatasetMessageKinds.DatasetEnd, job.DatasetId, job.Model, schema, RowCount: rowsRead), cancellationToken)
+                .ConfigureAwait(false);
         }
-
-        while (inFlight.Count > 0)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            job = await AcknowledgedAsync(job, inFlight.Dequeue()).ConfigureAwait(false);
+            // A graceful stop: checkpoint exactly the rows the broker acknowledged, so the restart re-sends none of
+            // them (the periodic checkpoint alone would re-send up to CheckpointEveryChunks + MaxInFlight chunks).
+            job = await SettleAsync(job, inFlight).ConfigureAwait(false);
+            await jobs.SaveAsync(job, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
 
-        job = job with { RowsRead = rowsRead, RowsPublished = rowsRead };
-        await publish(new RawDataPayload(DatasetMessageKinds.DatasetEnd, job.DatasetId, job.Model, schema, RowCount: rowsRead), cancellationToken)
-            .ConfigureAwait(false);
         job = job with { State = IngestionState.Published };
         await jobs.SaveAsync(job, cancellationToken).ConfigureAwait(false);
         return job;
@@ -99,6 +118,27 @@ public sealed class DatasetIngestor(CsvRowStream csv, DataSectionOptionsView opt
         {
             yield return chunk;
         }
+    }
+
+    /// <summary>
+    /// Waits for every chunk still in flight and moves the checkpoint over the acknowledged ones, oldest first, up to
+    /// the first that failed (a later chunk may have arrived, but the checkpoint must never skip a row).
+    /// </summary>
+    private static async Task<IngestionJob> SettleAsync(IngestionJob job, Queue<(Task Sent, long LastRow)> inFlight)
+    {
+        var unbroken = true;
+        while (inFlight.TryDequeue(out var chunk))
+        {
+            await chunk.Sent.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Reading Exception observes a failure; the stop is what is being reported, not this send.
+            unbroken &= chunk.Sent.Exception is null && !chunk.Sent.IsCanceled;
+            if (unbroken)
+            {
+                job = job with { RowsPublished = chunk.LastRow };
+            }
+        }
+
+        return job;
     }
 
     private static async Task<IngestionJob> AcknowledgedAsync(IngestionJob job, (Task Sent, long LastRow) oldest)
