@@ -31,22 +31,13 @@ public sealed class TrainingStoreBenchmarkCommand : IBenchmarkCommand
     {
         int rowCount = 200_000, chunk = 100;
         IReadOnlyList<int> batches = [1, 100, 1_000];
-        for (int i = 0; i < arguments.Count; i += 2)
+        var parser = new BenchmarkOptionParser()
+            .Int("--rows", 1, int.MaxValue, rows => rowCount = rows)
+            .Int("--chunk", 1, int.MaxValue, size => chunk = size)
+            .IntList("--batches", 1, 100_000, sizes => batches = sizes);
+        if (!parser.TryParse(arguments, out string? error))
         {
-            string name = arguments[i], value = i + 1 < arguments.Count ? arguments[i + 1] : "";
-            bool ok = name switch
-            {
-                "--rows" => int.TryParse(value, CultureInfo.InvariantCulture, out rowCount) && rowCount >= 1,
-                "--chunk" => int.TryParse(value, CultureInfo.InvariantCulture, out chunk) && chunk >= 1,
-                "--batches" => TryBatches(value, out batches),
-                _ => false,
-            };
-            if (!ok)
-            {
-                Console.Error.WriteLine($"error: unknown option or bad value: {name} {value}");
-                Console.Error.WriteLine(Usage);
-                return BenchmarkDispatcher.BadArguments;
-            }
+            return BenchmarkDispatcher.RejectArguments(error!, Usage);
         }
 
         var output = Console.Out;
@@ -114,23 +105,5 @@ public sealed class TrainingStoreBenchmarkCommand : IBenchmarkCommand
         {
             directory.Delete(recursive: true);
         }
-    }
-
-    private static bool TryBatches(string text, out IReadOnlyList<int> batches)
-    {
-        var parsed = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, CultureInfo.InvariantCulture, out var size) || size < 1)
-            {
-                batches = [];
-                return false;
-            }
-
-            parsed.Add(size);
-        }
-
-        batches = parsed;
-        return parsed.Count > 0;
     }
 }
