@@ -52,7 +52,7 @@ public sealed class PipelineConfigValidationTests
         yield return Case("error_handling:\n  max_retries: -1", "error_handling.max_retries = '-1' must be between 0 and 100");
         yield return Case("error_handling:\n  retry_delay_seconds: -5", "error_handling.retry_delay_seconds = '-5' must be between 0 and 3600");
         yield return Case("performance:\n  producer_threads: 0", "performance.producer_threads = '0' must be between 1 and 1024");
-        yield return Case("performance:\n  consumer_threads: 0", "performance.consumer_threads = '0' must be between 1 and 1024");
+        yield return Case("performance:\n  consumer_threads: 0", "performance.consumer_threads = '0' must be between 1 and 256");
         yield return Case("performance:\n  batch_processing_size: 0", "performance.batch_processing_size = '0' must be between 1 and 10000000");
         yield return Case("performance:\n  processing_timeout_seconds: 0", "performance.processing_timeout_seconds = '0' must be between 1 and 86400");
         yield return Case("broker:\n  port: 70000", "broker.port = '70000' must be between 0 and 65535");
