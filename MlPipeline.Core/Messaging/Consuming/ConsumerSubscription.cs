@@ -9,8 +9,9 @@ namespace MlPipeline.Core.Messaging.Consuming;
 /// final commit and Close); it routes each record to its partition's <see cref="PartitionLane"/>. Lanes run side by
 /// side, at most <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/> handlers at once, but each lane
 /// handles its records one after the other and stores their offsets in order, so within a partition nothing runs
-/// concurrently and nothing is stored before everything before it was handled. A lane holding its capacity of
-/// unfinished records pauses its partition, so one slow partition never holds up the fetch of the others.
+/// concurrently and nothing is stored before everything before it was handled. The thread fetches while fewer than
+/// the fetch window (the larger of that bound and the prefetch) records are unfinished, so a slow record holds up only
+/// its own partition — but a slow partition whose backlog fills the whole window does hold up the fetch of the others.
 /// A rebalance (which librdkafka only runs inside Consume, on this thread) drops what the revoked partitions still
 /// had queued, waits for their running handlers (at most the grace period) and only then commits, so the committed
 /// offsets are exactly the work done and the new owner neither loses nor repeats committed work.
@@ -73,13 +74,13 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
             .SetPartitionsLostHandler((_, partitions) => OnPartitionsLost(partitions))
             .Build();
 
-        // A lane fetches ahead of its handler up to the larger of the two, so a fast handler is not paced by one fetch
-        // round trip per record; the handlers themselves are bounded by MaxConcurrentHandlers alone.
+        // The window is what may be fetched ahead; the prefetch lets one partition's fast handler run ahead of the
+        // hand-off, while the handlers themselves stay bounded by MaxConcurrentHandlers.
         dispatcher = new PartitionDispatcher(
             consumer,
             processor,
             options.MaxConcurrentHandlers,
-            laneCapacity: Math.Max(prefetch, options.MaxConcurrentHandlers),
+            fetchWindow: Math.Max(prefetch, options.MaxConcurrentHandlers),
             StoreOffset,
             CommitIfEnoughStored,
             OnHandlerFault,
@@ -178,6 +179,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     {
         while (!stopping.IsCancellationRequested)
         {
+            dispatcher.WaitForRoom(stopping.Token);
             ConsumeResult<byte[]?, byte[]?>? record;
             try
             {
@@ -199,11 +201,13 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
             {
                 // E.g. a subscribed topic that does not exist yet: librdkafka keeps going, and so do we.
                 logger.LogWarning("Group {GroupId} consume error {Code}: {Reason}", GroupId, exception.Error.Code, exception.Error.Reason);
+                dispatcher.ReturnRoom();
                 continue;
             }
 
             if (record is null || record.IsPartitionEOF)
             {
+                dispatcher.ReturnRoom();
                 continue;
             }
 

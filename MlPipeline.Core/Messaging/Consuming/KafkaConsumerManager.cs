@@ -79,10 +79,10 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
 
     /// <summary>
     /// Like <see cref="StartAsync(IReadOnlyCollection{string}, string?, Func{ConsumedMessage, CancellationToken, Task}, CancellationToken)"/>,
-    /// but each partition's lane may hold up to <paramref name="prefetch"/> fetched records (instead of
-    /// <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/>) before its partition is paused, so a fast handler
-    /// is not paced by fetch round trips. Handling and offset storing stay strictly in order per partition, and records
-    /// fetched ahead of a revoked partition are dropped, not handled: the new owner reads them.
+    /// but up to <paramref name="prefetch"/> records (instead of <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/>)
+    /// may be fetched and not yet finished, so a fast handler is not paced by one thread hand-off per record. Handlers stay
+    /// bounded by MaxConcurrentHandlers, handling and offset storing stay strictly in order per partition, and records
+    /// fetched ahead for a partition that is revoked are dropped, not handled: the new owner reads them.
     /// </summary>
     public async Task<IConsumerSubscription> StartAsync(
         IReadOnlyCollection<string> topics,

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace MlPipeline.Core.Messaging.Consuming;
 
 /// <summary>
-/// Routes each fetched record to its partition's <see cref="PartitionLane"/> and bounds how many handlers run at once
-/// across lanes. The lane map is owned by the consume thread (it dispatches, and the rebalance callbacks that retire
-/// lanes run inside its Consume call); lanes call back from their own loops only into thread-safe members here.
+/// Routes each fetched record to its partition's <see cref="PartitionLane"/>, bounds the records fetched and not yet
+/// finished (the fetch window) and how many handlers run at once across lanes. The lane map is owned by the consume
+/// thread (it dispatches, and the rebalance callbacks that retire lanes run inside its Consume call); lanes call back
+/// from their own loops only into thread-safe members here.
 /// </summary>
 internal sealed class PartitionDispatcher
 {
@@ -23,10 +24,13 @@ internal sealed class PartitionDispatcher
     // (see PartitionLane). Consume thread only.
     private readonly Dictionary<TopicPartition, Task> retiredLoops = [];
 
+    // One permit per record the consume thread may still fetch; a finished record gives its permit back.
+    private readonly SemaphoreSlim window;
+
     private int unfinished;
 
     /// <param name="maxConcurrentHandlers">Handlers running at once across all lanes.</param>
-    /// <param name="laneCapacity">Unfinished records one lane may hold before its partition is paused.</param>
+    /// <param name="fetchWindow">Records fetched and not yet finished, over all lanes, before the consume thread waits.</param>
     /// <param name="storeOffset">Stores a handled record's offset; false when it could not be stored.</param>
     /// <param name="commitIfDue">Called after each stored offset; commits when enough are stored (auto-commit off).</param>
     /// <param name="onHandlerFault">A handler threw past the processor: a bug, so the subscription faults.</param>
@@ -35,7 +39,7 @@ internal sealed class PartitionDispatcher
         IConsumer<byte[]?, byte[]?> consumer,
         ConsumedMessageProcessor processor,
         int maxConcurrentHandlers,
-        int laneCapacity,
+        int fetchWindow,
         Func<ConsumeResult<byte[]?, byte[]?>, bool> storeOffset,
         Action commitIfDue,
         Action<Exception> onHandlerFault,
@@ -44,11 +48,11 @@ internal sealed class PartitionDispatcher
         CancellationToken abandonAll)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrentHandlers, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(laneCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(fetchWindow, maxConcurrentHandlers);
         this.consumer = consumer;
         Processor = processor;
         HandlerSlots = new SemaphoreSlim(maxConcurrentHandlers, maxConcurrentHandlers);
-        LaneCapacity = laneCapacity;
+        window = new SemaphoreSlim(fetchWindow, fetchWindow);
         this.storeOffset = storeOffset;
         this.commitIfDue = commitIfDue;
         this.onHandlerFault = onHandlerFault;
@@ -59,10 +63,8 @@ internal sealed class PartitionDispatcher
 
     public ConsumedMessageProcessor Processor { get; }
 
-    // Not disposed: a lane whose abandoned handler ignores cancellation may release its slot after the subscription ended.
+    // Neither semaphore is disposed: a lane whose abandoned handler ignores cancellation may release its slot after the subscription ended.
     public SemaphoreSlim HandlerSlots { get; }
-
-    public int LaneCapacity { get; }
 
     public ILogger Logger { get; }
 
@@ -70,6 +72,13 @@ internal sealed class PartitionDispatcher
 
     /// <summary>Records fetched and not yet finished (handled, dead-lettered, dropped or abandoned), over all lanes.</summary>
     public int Unfinished => Volatile.Read(ref unfinished);
+
+    /// <summary>Blocks the consume thread until one more record may be fetched.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public void WaitForRoom(CancellationToken cancellationToken) => window.Wait(cancellationToken);
+
+    /// <summary>Gives back the permit taken for a fetch that returned no record.</summary>
+    public void ReturnRoom() => window.Release();
 
     /// <summary>Hands a fetched record to its partition's lane (consume thread only).</summary>
     public void Dispatch(ConsumeResult<byte[]?, byte[]?> record)
@@ -117,39 +126,17 @@ internal sealed class PartitionDispatcher
         return Task.WhenAll(lanes.Values.Select(lane => lane.Completion).Concat(retiredLoops.Values));
     }
 
-    public void Pause(TopicPartition partition)
-    {
-        try
-        {
-            consumer.Pause([partition]);
-        }
-        catch (KafkaException exception)
-        {
-            Logger.LogDebug("Group {GroupId}: could not pause {Partition}: {Reason}", GroupId, partition, exception.Error.Reason);
-        }
-    }
-
-    /// <summary>Called from a lane's loop while the consume thread may sit in Consume; librdkafka allows that.</summary>
-    public void Resume(TopicPartition partition)
-    {
-        try
-        {
-            consumer.Resume([partition]);
-        }
-        catch (KafkaException exception)
-        {
-            // The partition was revoked meanwhile: nothing to resume.
-            Logger.LogDebug("Group {GroupId}: could not resume {Partition}: {Reason}", GroupId, partition, exception.Error.Reason);
-        }
-    }
-
     public bool StoreOffset(ConsumeResult<byte[]?, byte[]?> record) => storeOffset(record);
 
     public void CommitIfDue() => commitIfDue();
 
     public void OnHandlerFault(Exception exception) => onHandlerFault(exception);
 
-    public void OnRecordFinished() => Interlocked.Decrement(ref unfinished);
+    public void OnRecordFinished()
+    {
+        Interlocked.Decrement(ref unfinished);
+        window.Release();
+    }
 
     public void LogDropped(ConsumeResult<byte[]?, byte[]?> record) =>
         Logger.LogDebug("Group {GroupId}: {Position} not started; it will be redelivered", GroupId, record.TopicPartitionOffset);

@@ -8,9 +8,7 @@ namespace MlPipeline.Core.Messaging.Consuming;
 /// The records of one partition, handled strictly one after the other on their own async loop, so lanes of
 /// different partitions run side by side while order within a partition (one dataset = one key = one partition)
 /// is kept. The consume thread is the only writer (<see cref="Enqueue"/>, <see cref="Retire"/>, <see cref="Complete"/>);
-/// the loop is the only reader. A lane that holds <see cref="PartitionDispatcher.LaneCapacity"/> unfinished records
-/// pauses its partition, so a slow partition parks its own backlog in the broker instead of blocking the fetch of
-/// the others, and resumes it once half of them are done.
+/// the loop is the only reader.
 /// </summary>
 internal sealed class PartitionLane
 {
@@ -27,11 +25,8 @@ internal sealed class PartitionLane
     private readonly CancellationTokenSource abandon;
     private readonly CancellationTokenSource slotWaitCancelled;
 
-    // Guards the pause flag against the count (Enqueue on the consume thread, Finish on the loop) and the store against
-    // CloseStore, so a paused partition is always resumed and no offset is stored after the revocation commit gave up on it.
+    // Orders the store against Abandon: once a revocation gave up on this lane and committed, nothing more is stored.
     private readonly Lock gate = new();
-    private int unfinished;
-    private bool paused;
     private bool storeClosed;
     private volatile bool retired;
 
@@ -54,21 +49,7 @@ internal sealed class PartitionLane
     public Task Completion { get; }
 
     /// <summary>Queues a fetched record (consume thread only).</summary>
-    public void Enqueue(ConsumeResult<byte[]?, byte[]?> record)
-    {
-        lock (gate)
-        {
-            unfinished++;
-            if (unfinished >= owner.LaneCapacity && !paused)
-            {
-                // Pause right after the record was returned: librdkafka resumes from the position after it.
-                paused = true;
-                owner.Pause(Partition);
-            }
-        }
-
-        queue.Writer.TryWrite(record);
-    }
+    public void Enqueue(ConsumeResult<byte[]?, byte[]?> record) => queue.Writer.TryWrite(record);
 
     /// <summary>
     /// The partition was revoked or lost: records not yet started are dropped (their offsets are never stored, so the new
@@ -79,15 +60,6 @@ internal sealed class PartitionLane
         retired = true;
         retiring.Cancel();
         queue.Writer.TryComplete();
-        lock (gate)
-        {
-            if (paused)
-            {
-                // Leave no pause behind: if the partition comes back, its new lane must be able to fetch it.
-                paused = false;
-                owner.Resume(Partition);
-            }
-        }
     }
 
     /// <summary>Gives up on the running handler: cancels it and stores nothing more, even if it still completes.</summary>
@@ -115,7 +87,7 @@ internal sealed class PartitionLane
             }
             finally
             {
-                Finish();
+                owner.OnRecordFinished();
             }
         }
     }
@@ -176,20 +148,5 @@ internal sealed class PartitionLane
         {
             owner.HandlerSlots.Release();
         }
-    }
-
-    private void Finish()
-    {
-        lock (gate)
-        {
-            unfinished--;
-            if (paused && unfinished <= owner.LaneCapacity / 2)
-            {
-                paused = false;
-                owner.Resume(Partition);
-            }
-        }
-
-        owner.OnRecordFinished();
     }
 }
