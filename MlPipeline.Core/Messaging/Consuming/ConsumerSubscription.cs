@@ -77,7 +77,6 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         // The window is what may be fetched ahead; the prefetch lets one partition's fast handler run ahead of the
         // hand-off, while the handlers themselves stay bounded by MaxConcurrentHandlers.
         dispatcher = new PartitionDispatcher(
-            consumer,
             processor,
             options.MaxConcurrentHandlers,
             fetchWindow: Math.Max(prefetch, options.MaxConcurrentHandlers),

@@ -11,7 +11,6 @@ namespace MlPipeline.Core.Messaging.Consuming;
 /// </summary>
 internal sealed class PartitionDispatcher
 {
-    private readonly IConsumer<byte[]?, byte[]?> consumer;
     private readonly Func<ConsumeResult<byte[]?, byte[]?>, bool> storeOffset;
     private readonly Action commitIfDue;
     private readonly Action<Exception> onHandlerFault;
@@ -36,7 +35,6 @@ internal sealed class PartitionDispatcher
     /// <param name="onHandlerFault">A handler threw past the processor: a bug, so the subscription faults.</param>
     /// <param name="abandonAll">Cancelled when every running handler must give up (stop grace over, fault).</param>
     public PartitionDispatcher(
-        IConsumer<byte[]?, byte[]?> consumer,
         ConsumedMessageProcessor processor,
         int maxConcurrentHandlers,
         int fetchWindow,
@@ -49,7 +47,6 @@ internal sealed class PartitionDispatcher
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrentHandlers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(fetchWindow, maxConcurrentHandlers);
-        this.consumer = consumer;
         Processor = processor;
         HandlerSlots = new SemaphoreSlim(maxConcurrentHandlers, maxConcurrentHandlers);
         window = new SemaphoreSlim(fetchWindow, fetchWindow);
@@ -63,7 +60,8 @@ internal sealed class PartitionDispatcher
 
     public ConsumedMessageProcessor Processor { get; }
 
-    // Neither semaphore is disposed: a lane whose abandoned handler ignores cancellation may release its slot after the subscription ended.
+    // Neither semaphore is disposed: a lane whose abandoned handler ignores cancellation may release its permits after the
+    // subscription ended.
     public SemaphoreSlim HandlerSlots { get; }
 
     public ILogger Logger { get; }
