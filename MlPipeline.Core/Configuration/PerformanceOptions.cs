@@ -13,7 +13,10 @@ public sealed class PerformanceOptions
     /// </summary>
     public int ProducerThreads { get; set; } = 2;
 
-    /// <summary>Concurrent consuming/handling workers per stage. <value>Default 4.</value></summary>
+    /// <summary>
+    /// Most messages each stage's consumer handles at once, never two of the same partition (order within a partition is
+    /// kept), so at most one per assigned partition does work; more just stay idle. <value>Default 4.</value>
+    /// </summary>
     public int ConsumerThreads { get; set; } = 4;
 
     /// <summary>

@@ -16,6 +16,7 @@ public sealed partial class PipelineConfigValidator
     private const int MaxTimeoutMs = 900_000;
     private const int MaxSessionTimeoutMs = 3_600_000;
     private const int MaxPollIntervalSeconds = 86_400;
+    private const int MaxConsumerThreads = 256;
     private const int LibrdkafkaMessageMaxBytes = 1_000_000; // consumer default; fetch.max.bytes may not be lower
     private const int MaxFetchBytes = int.MaxValue - 512; // receive.message.max.bytes must fit fetch.max.bytes + 512
     private const int MaxKafkaTopicNameLength = 249;
@@ -321,7 +322,8 @@ public sealed partial class PipelineConfigValidator
     private static void ValidatePerformance(PerformanceOptions performance, ConfigurationErrorList errors)
     {
         InRange(errors, "performance.producer_threads", performance.ProducerThreads, 1, 64);
-        InRange(errors, "performance.consumer_threads", performance.ConsumerThreads, 1, 1_024);
+        // Bounded like a thread pool: each unit is a concurrent handler plus a partition's worth of fetched records.
+        InRange(errors, "performance.consumer_threads", performance.ConsumerThreads, 1, MaxConsumerThreads);
         InRange(errors, "performance.batch_processing_size", performance.BatchProcessingSize, 1, 100_000);
         InRange(errors, "performance.processing_timeout_seconds", performance.ProcessingTimeoutSeconds, 1, MaxPollIntervalSeconds);
     }

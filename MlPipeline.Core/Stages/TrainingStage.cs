@@ -25,7 +25,8 @@ public sealed class TrainingStage(
     TimeProvider timeProvider,
     ILogger<TrainingStage> logger) : BackgroundService
 {
-    // New rows per model since its last every-N-rows retraining (retrain_every_rows); only this stage's thread writes.
+    // New rows per model since its last every-N-rows retraining (retrain_every_rows); lanes of different partitions
+    // update it concurrently, so CountTowardRetraining changes it only by compare-and-swap.
     private readonly ConcurrentDictionary<string, long> newRowsByModel = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -88,11 +89,22 @@ public sealed class TrainingStage(
             return;
         }
 
-        var total = newRowsByModel.AddOrUpdate(model, added, (_, count) => count + added);
-        if (total >= every)
+        // Add and reset in one compare-and-swap: a plain read-then-reset would let two handlers both see the threshold
+        // reached (two retrainings) or lose rows counted between the read and the reset.
+        while (true)
         {
-            newRowsByModel[model] = 0;
-            queue.Enqueue(new QueuedTraining(new TrainingRequest(model, null), DatasetCompleted: false));
+            var current = newRowsByModel.GetOrAdd(model, 0);
+            var total = current + added;
+            var reached = total >= every;
+            if (newRowsByModel.TryUpdate(model, reached ? 0 : total, current))
+            {
+                if (reached)
+                {
+                    queue.Enqueue(new QueuedTraining(new TrainingRequest(model, null), DatasetCompleted: false));
+                }
+
+                return;
+            }
         }
     }
 }

@@ -53,6 +53,7 @@ internal static class PipelineServiceCollectionExtensions
                 EnableDeadLetter = config.ErrorHandling.EnableDeadLetterQueue,
                 DeadLetterTopic = config.ErrorHandling.DeadLetterTopic,
                 CommitEvery = config.Consumer.MaxPollRecords,
+                MaxConcurrentHandlers = config.Performance.ConsumerThreads,
             },
             Health = new KafkaHealthCheckOptions
             {

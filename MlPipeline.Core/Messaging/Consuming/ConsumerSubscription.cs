@@ -1,21 +1,24 @@
-using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace MlPipeline.Core.Messaging.Consuming;
 
 /// <summary>
-/// One consumer, two loops. A dedicated thread owns the <see cref="IConsumer{TKey,TValue}"/> and runs the
-/// blocking Consume calls (plus subscribe, rebalance callbacks, the final commit and Close); an async loop
-/// runs the handler. They hand over one record at a time: the thread fetches the next record only after the
-/// previous one was handled and its offset stored. So offsets are stored strictly in order, a rebalance
-/// (which librdkafka only runs inside Consume) never finds a half-handled record, and committing on
-/// revocation commits exactly what is done.
+/// One consumer, one fetching thread, one handling lane per partition. A dedicated thread owns the
+/// <see cref="IConsumer{TKey,TValue}"/> and runs the blocking Consume calls (plus subscribe, rebalance callbacks, the
+/// final commit and Close); it routes each record to its partition's <see cref="PartitionLane"/>. Lanes run side by
+/// side, at most <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/> handlers at once, but each lane
+/// handles its records one after the other and stores their offsets in order, so within a partition nothing runs
+/// concurrently and nothing is stored before everything before it was handled. The thread fetches while fewer than
+/// the fetch window (the larger of that bound and the prefetch) records are unfinished, so a slow record holds up only
+/// its own partition — but a slow partition whose backlog fills the whole window does hold up the fetch of the others.
+/// A rebalance (which librdkafka only runs inside Consume, on this thread) drops what the revoked partitions still
+/// had queued, waits for their running handlers (at most the grace period) and only then commits, so the committed
+/// offsets are exactly the work done and the new owner neither loses nor repeats committed work.
 /// </summary>
 internal sealed class ConsumerSubscription : IConsumerSubscription
 {
     private readonly IConsumer<byte[]?, byte[]?> consumer;
-    private readonly ConsumedMessageProcessor processor;
     private readonly KafkaConsumerManagerOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
@@ -23,24 +26,20 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     // Cancelled to stop fetching.
     private readonly CancellationTokenSource stopping = new();
 
-    // Cancelled to abandon the in-flight handler: after the grace period, or at once on a fatal error.
+    // Cancelled to abandon every running handler: after the grace period, or at once on a fatal error.
     private readonly CancellationTokenSource abandonHandler = new();
 
-    // Released by the processor when the consume thread may fetch again (see the class comment). With a prefetch
-    // above 1 the thread may run that many records ahead of the handler (see KafkaConsumerManager.StartAsync).
-    private readonly SemaphoreSlim fetchPermit;
-    private readonly Channel<ConsumeResult<byte[]?, byte[]?>> handoff =
-        Channel.CreateUnbounded<ConsumeResult<byte[]?, byte[]?>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly PartitionDispatcher dispatcher;
 
-    // The consume thread waits on this (it is a plain thread, not async) before the final commit.
-    private readonly ManualResetEventSlim processorFinished = new(false);
+    // Set once every lane drained on stop (or gave up after the grace period).
     private readonly TaskCompletionSource processed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // With auto-commit off, the consume thread commits itself (see CommitIfDue); null while librdkafka auto-commits.
+    // With auto-commit off, the subscription commits itself (CommitIfEnoughStored, CommitIfIdle); null while librdkafka
+    // auto-commits.
     private readonly int? commitEvery;
 
-    // Offsets stored since the last commit; written by the processor, read and reset by the consume thread.
+    // Offsets stored since the last commit; counted by the lanes, reset by whoever commits.
     private int storedSinceCommit;
 
     // How long Consume blocks before the consume thread treats the consumer as idle and commits (auto-commit off).
@@ -60,10 +59,8 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         int prefetch = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
-        fetchPermit = new SemaphoreSlim(prefetch, prefetch);
         GroupId = config.GroupId;
         Topics = topics;
-        this.processor = processor;
         this.options = options;
         this.timeProvider = timeProvider;
         this.logger = logger;
@@ -74,12 +71,21 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
             .SetPartitionsAssignedHandler((_, partitions) =>
                 logger.LogInformation("Group {GroupId} assigned {Partitions}", GroupId, string.Join(", ", partitions)))
             .SetPartitionsRevokedHandler((_, partitions) => OnPartitionsRevoked(partitions))
-            .SetPartitionsLostHandler((_, partitions) =>
-                logger.LogWarning(
-                    "Group {GroupId} lost {Partitions}; their uncommitted messages will be redelivered",
-                    GroupId,
-                    string.Join(", ", partitions)))
+            .SetPartitionsLostHandler((_, partitions) => OnPartitionsLost(partitions))
             .Build();
+
+        // The window is what may be fetched ahead; the prefetch lets one partition's fast handler run ahead of the
+        // hand-off, while the handlers themselves stay bounded by MaxConcurrentHandlers.
+        dispatcher = new PartitionDispatcher(
+            processor,
+            options.MaxConcurrentHandlers,
+            fetchWindow: Math.Max(prefetch, options.MaxConcurrentHandlers),
+            StoreOffset,
+            CommitIfEnoughStored,
+            OnHandlerFault,
+            logger,
+            GroupId,
+            abandonHandler.Token);
     }
 
     public string GroupId { get; }
@@ -92,10 +98,9 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
 
     public Task Completion => completion.Task;
 
-    /// <summary>Starts both loops and returns once the consumer has subscribed.</summary>
+    /// <summary>Starts the consume thread and returns once the consumer has subscribed.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = Task.Run(ProcessLoopAsync, CancellationToken.None);
         var thread = new Thread(RunConsumeThread) { IsBackground = true, Name = $"kafka-consume-{GroupId}" };
         thread.Start();
         await subscribed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -112,7 +117,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         }
         catch (TimeoutException)
         {
-            logger.LogWarning("Group {GroupId}: handler still busy after {GracePeriod}; cancelling it", GroupId, options.ShutdownGracePeriod);
+            logger.LogWarning("Group {GroupId}: handlers still busy after {GracePeriod}; cancelling them", GroupId, options.ShutdownGracePeriod);
             await abandonHandler.CancelAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -133,8 +138,6 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         stopping.Dispose();
         abandonHandler.Dispose();
-        fetchPermit.Dispose();
-        processorFinished.Dispose();
     }
 
     private void RunConsumeThread()
@@ -157,8 +160,10 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         finally
         {
             subscribed.TrySetResult();
-            handoff.Writer.TryComplete();
-            processorFinished.Wait();
+
+            // Unbounded here: StopAsync (or a fault) cancels the handlers once the grace period is over.
+            WaitOnConsumeThread(dispatcher.DrainAsync());
+            processed.TrySetResult();
             CommitAndLeave();
             if (State != ConsumerSubscriptionState.Faulted)
             {
@@ -173,8 +178,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     {
         while (!stopping.IsCancellationRequested)
         {
-            fetchPermit.Wait(stopping.Token);
-            CommitIfDue(idle: false);
+            dispatcher.WaitForRoom(stopping.Token);
             ConsumeResult<byte[]?, byte[]?>? record;
             try
             {
@@ -188,7 +192,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
                     record = consumer.Consume(IdleCommitAfter);
                     if (record is null)
                     {
-                        CommitIfDue(idle: true);
+                        CommitIfIdle();
                     }
                 }
             }
@@ -196,65 +200,30 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
             {
                 // E.g. a subscribed topic that does not exist yet: librdkafka keeps going, and so do we.
                 logger.LogWarning("Group {GroupId} consume error {Code}: {Reason}", GroupId, exception.Error.Code, exception.Error.Reason);
-                fetchPermit.Release();
+                dispatcher.ReturnRoom();
                 continue;
             }
 
             if (record is null || record.IsPartitionEOF)
             {
-                fetchPermit.Release();
+                dispatcher.ReturnRoom();
                 continue;
             }
 
-            handoff.Writer.TryWrite(record);
+            dispatcher.Dispatch(record);
         }
     }
 
-    private async Task ProcessLoopAsync()
-    {
-        try
-        {
-            await foreach (var record in handoff.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                try
-                {
-                    await processor.ProcessAsync(record, abandonHandler.Token).ConfigureAwait(false);
-                    StoreOffset(record);
-                }
-                catch (OperationCanceledException) when (abandonHandler.IsCancellationRequested)
-                {
-                    logger.LogWarning(
-                        "Group {GroupId}: handling of {Position} was cancelled by shutdown; it will be redelivered",
-                        GroupId,
-                        record.TopicPartitionOffset);
-                }
-                catch (Exception exception)
-                {
-                    // Only a bug gets here (handler and dead-letter failures are dealt with inside). Skipping the
-                    // record would lose it once a later offset is stored, so stop the subscription instead.
-                    MarkFaulted(exception);
-                    await stopping.CancelAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    fetchPermit.Release();
-                }
-            }
-        }
-        finally
-        {
-            processorFinished.Set();
-            processed.TrySetResult();
-        }
-    }
-
-    private void StoreOffset(ConsumeResult<byte[]?, byte[]?> record)
+    /// <summary>Called by a lane after the handler of <paramref name="record"/> succeeded or it was dead-lettered.</summary>
+    /// <returns>False when the offset could not be stored.</returns>
+    private bool StoreOffset(ConsumeResult<byte[]?, byte[]?> record)
     {
         try
         {
             // Stores offset + 1 ("next to read"); auto-commit and the commits below then send it to the broker.
             consumer.StoreOffset(record);
             Interlocked.Increment(ref storedSinceCommit);
+            return true;
         }
         catch (KafkaException exception)
         {
@@ -264,31 +233,96 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
                 GroupId,
                 record.TopicPartitionOffset,
                 exception.Error.Reason);
+            return false;
         }
     }
 
     /// <summary>
-    /// Runs on the consume thread while the processor is idle (it holds the fetch permit), so a commit never races a
-    /// handler. Commits once <c>commitEvery</c> offsets are stored, or any stored offset when the consumer is idle.
+    /// With auto-commit off, the lane whose store brings the count to <c>commitEvery</c> commits at once (librdkafka's
+    /// commit is thread-safe, and it commits the stored offsets of every partition, all of them handled work).
     /// </summary>
-    private void CommitIfDue(bool idle)
+    private void CommitIfEnoughStored()
     {
-        if (commitEvery is not { } every)
-        {
-            return;
-        }
-
-        int stored = Volatile.Read(ref storedSinceCommit);
-        if (stored >= every || (idle && stored > 0))
+        if (commitEvery is { } every && Volatile.Read(ref storedSinceCommit) >= every)
         {
             CommitStoredOffsets();
         }
     }
 
+    /// <summary>
+    /// Consume thread, auto-commit off, nothing fetched: commits what was stored if no record is unfinished either, i.e.
+    /// the whole subscription is idle. While a handler is busy only <c>commitEvery</c>, rebalance and stop commit.
+    /// </summary>
+    private void CommitIfIdle()
+    {
+        if (dispatcher.Unfinished == 0 && Volatile.Read(ref storedSinceCommit) > 0)
+        {
+            CommitStoredOffsets();
+        }
+    }
+
+    /// <summary>
+    /// Consume thread, inside Consume (or Close): records of the revoked partitions not yet started are dropped, the
+    /// running ones get the grace period to finish; whatever still runs then is cancelled and not stored. Only then is
+    /// the commit sent, so it holds exactly the work done and nothing done is left uncommitted.
+    /// </summary>
     private void OnPartitionsRevoked(List<TopicPartitionOffset> partitions)
     {
-        logger.LogInformation("Group {GroupId} revoked {Partitions}; committing handled offsets", GroupId, string.Join(", ", partitions));
+        logger.LogInformation("Group {GroupId} revoked {Partitions}; finishing their handlers", GroupId, string.Join(", ", partitions));
+        var retired = dispatcher.Retire(partitions.Select(partition => partition.TopicPartition));
+        var finished = Task.WhenAll(retired.Select(lane => lane.Completion)).WaitAsync(options.ShutdownGracePeriod, timeProvider);
+        WaitOnConsumeThread(finished);
+        if (!finished.IsCompletedSuccessfully)
+        {
+            logger.LogWarning(
+                "Group {GroupId}: handlers of revoked partitions still busy after {GracePeriod}; cancelling them, their messages will be redelivered",
+                GroupId,
+                options.ShutdownGracePeriod);
+            foreach (var lane in retired)
+            {
+                lane.Abandon();
+            }
+        }
+
         CommitStoredOffsets();
+    }
+
+    /// <summary>
+    /// The partitions already belong to another member: a commit would be refused, so drop what is queued and cancel
+    /// what runs. A lane created if a partition comes back still waits for its abandoned predecessor.
+    /// </summary>
+    private void OnPartitionsLost(List<TopicPartitionOffset> partitions)
+    {
+        logger.LogWarning(
+            "Group {GroupId} lost {Partitions}; their uncommitted messages will be redelivered",
+            GroupId,
+            string.Join(", ", partitions));
+        foreach (var lane in dispatcher.Retire(partitions.Select(partition => partition.TopicPartition)))
+        {
+            lane.Abandon();
+        }
+    }
+
+    /// <summary>
+    /// Blocks the consume thread until <paramref name="task"/> ends. Rebalance callbacks are synchronous and the thread
+    /// is a plain one, so it must block; the lanes it waits for never need it.
+    /// </summary>
+    private static void WaitOnConsumeThread(Task task)
+    {
+        using var done = new ManualResetEventSlim(false);
+        task.ContinueWith(
+            static (_, state) => ((ManualResetEventSlim)state!).Set(),
+            done,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        done.Wait();
+    }
+
+    private void OnHandlerFault(Exception exception)
+    {
+        MarkFaulted(exception);
+        stopping.Cancel();
     }
 
     private void CommitAndLeave()

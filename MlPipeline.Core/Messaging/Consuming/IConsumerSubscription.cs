@@ -19,8 +19,9 @@ public interface IConsumerSubscription : IAsyncDisposable
     Task Completion { get; }
 
     /// <summary>
-    /// Stops fetching, gives the in-flight handler the grace period to finish (then cancels it), commits what was
-    /// handled and leaves the group. A message whose handler was cancelled is not committed and is redelivered.
+    /// Stops fetching, gives the in-flight handlers and the records already fetched the grace period to finish (then
+    /// cancels them), commits what was handled and leaves the group. A message whose handler was cancelled, and every
+    /// later one of its partition, is not committed and is redelivered.
     /// </summary>
     Task StopAsync(CancellationToken cancellationToken);
 }

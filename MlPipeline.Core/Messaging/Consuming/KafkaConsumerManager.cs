@@ -66,7 +66,9 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
 
     /// <summary>
     /// Joins <paramref name="groupId"/> (or the configured group) on <paramref name="topics"/> and feeds each
-    /// message to <paramref name="handler"/>, one at a time, on a background loop. Returns once subscribed.
+    /// message to <paramref name="handler"/> on background lanes: the records of one partition one at a time and in
+    /// order, different partitions concurrently, at most <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/>
+    /// at once — so the handler must be safe to call concurrently for different partitions. Returns once subscribed.
     /// </summary>
     public Task<IConsumerSubscription> StartAsync(
         IReadOnlyCollection<string> topics,
@@ -77,11 +79,10 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
 
     /// <summary>
     /// Like <see cref="StartAsync(IReadOnlyCollection{string}, string?, Func{ConsumedMessage, CancellationToken, Task}, CancellationToken)"/>,
-    /// but the consume thread may fetch up to <paramref name="prefetch"/> records ahead of the handler, so a fast handler
-    /// is not paced by one thread hand-off per record. Handling and offset storing stay strictly in order. The price:
-    /// a rebalance can now happen while fetched records wait, so records of a revoked partition may be handled here
-    /// and, uncommitted, again by the new owner — only for handlers whose repeats are harmless (e.g. serving, whose
-    /// repeated result a caller ignores).
+    /// but up to <paramref name="prefetch"/> records (instead of <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/>)
+    /// may be fetched and not yet finished, so a fast handler is not paced by one thread hand-off per record. Handlers stay
+    /// bounded by MaxConcurrentHandlers, handling and offset storing stay strictly in order per partition, and records
+    /// fetched ahead for a partition that is revoked are dropped, not handled: the new owner reads them.
     /// </summary>
     public async Task<IConsumerSubscription> StartAsync(
         IReadOnlyCollection<string> topics,

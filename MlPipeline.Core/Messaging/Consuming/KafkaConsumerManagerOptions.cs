@@ -31,7 +31,19 @@ public sealed record KafkaConsumerManagerOptions
     /// </summary>
     public int CommitEvery { get; init; } = 500;
 
-    /// <summary>How long a stop waits for the in-flight handler before cancelling it. <value>Default 10 s.</value></summary>
+    /// <summary>
+    /// Most records one subscription handles at once (<c>performance.consumer_threads</c>), never two of the same
+    /// partition: each partition is handled in order on its own lane, and lanes of different partitions run side by
+    /// side. More than the partitions a member is assigned just stay idle; 1 handles one record at a time.
+    /// <value>Default 4.</value>
+    /// </summary>
+    public int MaxConcurrentHandlers { get; init; } = 4;
+
+    /// <summary>
+    /// How long a stop waits for the in-flight handlers before cancelling them; also how long a rebalance waits for the
+    /// handlers of revoked partitions before giving up on them (they are then redelivered to the new owner).
+    /// <value>Default 10 s.</value>
+    /// </summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
@@ -52,6 +64,11 @@ public sealed record KafkaConsumerManagerOptions
         if (CommitEvery < 1)
         {
             throw new ArgumentException($"CommitEvery must be 1 or more, was {CommitEvery}.", nameof(CommitEvery));
+        }
+
+        if (MaxConcurrentHandlers < 1)
+        {
+            throw new ArgumentException($"MaxConcurrentHandlers must be 1 or more, was {MaxConcurrentHandlers}.", nameof(MaxConcurrentHandlers));
         }
 
         if (EnableDeadLetter && string.IsNullOrWhiteSpace(DeadLetterTopic))

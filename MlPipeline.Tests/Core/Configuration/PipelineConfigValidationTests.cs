@@ -53,7 +53,7 @@ public sealed class PipelineConfigValidationTests
         yield return Case("error_handling:\n  retry_delay_seconds: -5", "error_handling.retry_delay_seconds = '-5' must be between 0 and 3600");
         yield return Case("performance:\n  producer_threads: 0", "performance.producer_threads = '0' must be between 1 and 64");
         yield return Case("performance:\n  producer_threads: 65", "performance.producer_threads = '65' must be between 1 and 64");
-        yield return Case("performance:\n  consumer_threads: 0", "performance.consumer_threads = '0' must be between 1 and 1024");
+        yield return Case("performance:\n  consumer_threads: 0", "performance.consumer_threads = '0' must be between 1 and 256");
         yield return Case("performance:\n  batch_processing_size: 0", "performance.batch_processing_size = '0' must be between 1 and 100000");
         yield return Case("performance:\n  batch_processing_size: 100001", "performance.batch_processing_size = '100001' must be between 1 and 100000");
         yield return Case("performance:\n  processing_timeout_seconds: 0", "performance.processing_timeout_seconds = '0' must be between 1 and 86400");

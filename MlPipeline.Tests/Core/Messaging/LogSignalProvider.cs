@@ -3,12 +3,13 @@ using Microsoft.Extensions.Logging;
 namespace MlPipeline.Tests.Core.Messaging;
 
 /// <summary>
-/// Completes <see cref="Seen"/> the first time a log message containing <paramref name="fragment"/> is written:
-/// lets a test await "the component reported this failure" instead of sleeping.
+/// Completes <see cref="Seen"/> the first time a log message containing <paramref name="fragment"/> is written at
+/// <paramref name="minimumLevel"/> or above: lets a test await "the component reported this" instead of sleeping.
 /// </summary>
-internal sealed class LogSignalProvider(string fragment) : ILoggerProvider
+internal sealed class LogSignalProvider(string fragment, LogLevel minimumLevel = LogLevel.Warning) : ILoggerProvider
 {
     private readonly string fragment = fragment;
+    private readonly LogLevel minimumLevel = minimumLevel;
     private readonly TaskCompletionSource seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task Seen => seen.Task;
@@ -24,7 +25,7 @@ internal sealed class LogSignalProvider(string fragment) : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= owner.minimumLevel;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
