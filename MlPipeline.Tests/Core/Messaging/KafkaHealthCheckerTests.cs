@@ -105,6 +105,57 @@ public sealed class KafkaHealthCheckerTests
     }
 
     [Test]
+    public async Task ReadConsumerGroupLagAsync_StuckMemberLeftTheGroup_CountsTheTopicsItsSubscriptionHereReads()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker);
+        for (var index = 0; index < 3; index++)
+        {
+            await harness.SendAsync("k", new System.Text.Json.Nodes.JsonObject { ["n"] = index });
+        }
+
+        // A handler stuck past max.poll.interval.ms makes librdkafka leave the group: the broker then lists no member.
+        var config = broker.ConsumerConfig();
+        config.MaxPollIntervalMs = config.SessionTimeoutMs;
+        await using var consumers = new KafkaConsumerManager(
+            config, ConsumerTestHarness.FastRetries(), harness.Producer, harness.Serializer, TimeProvider.System, broker.LoggerFactory);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await consumers.StartAsync([harness.Topic], harness.GroupId, async (_, token) =>
+        {
+            entered.TrySetResult();
+            await release.Task.WaitAsync(token);
+        }, CancellationToken.None);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        using var admin = KafkaTestClients.BuildAdmin(broker.AdminConfig());
+        using var brokerView = CreateChecker(broker.BootstrapServers, new KafkaHealthCheckOptions());
+        using var withSubscriptions = new KafkaHealthChecker(
+            broker.AdminConfig(), new KafkaHealthCheckOptions(), TimeProvider.System, broker.LoggerFactory.CreateLogger<KafkaHealthChecker>(), consumers);
+        try
+        {
+            Assert.That(
+                async () => (await admin.DescribeConsumerGroupsAsync([harness.GroupId])).ConsumerGroupDescriptions.Single().Members,
+                Is.Empty.After(30_000, 200),
+                "the stuck member left the group");
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(
+                    (await brokerView.ReadConsumerGroupLagAsync([harness.GroupId], CancellationToken.None)).Single().Partitions,
+                    Is.Empty,
+                    "nothing on the broker ties the group to its topic any more");
+                Assert.That(
+                    (await withSubscriptions.ReadConsumerGroupLagAsync([harness.GroupId], CancellationToken.None)).Single().Partitions,
+                    Is.EqualTo(new[] { new PartitionLag(harness.Topic, 0, null, 3, 3) }),
+                    "the subscription in this process still names it");
+            }
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Test]
     public async Task ReadConsumerGroupLagAsync_OnePartitionCommittedOneNot_CountsEachFromWhereTheGroupStands()
     {
         await using var harness = await ConsumerTestHarness.CreateAsync(broker);
