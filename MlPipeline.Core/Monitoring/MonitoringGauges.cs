@@ -18,7 +18,7 @@ public sealed class MonitoringGauges
             () => (latest.Value?.Lag ?? []).SelectMany(group => group.Partitions.Select(partition => new Measurement<long>(
                 partition.Lag,
                 new TagList { { "group", group.GroupId }, { "topic", partition.Topic }, { "partition", partition.Partition } }))),
-            description: "Messages a consumer group has yet to handle, per partition (high watermark minus committed offset).");
+            description: "Messages a consumer group has yet to handle, per partition (high watermark minus committed offset, or minus where the group starts when it has not committed there).");
         m.CreateObservableGauge(
             "model_version",
             () => models.Models.Where(model => model.CurrentVersion is not null)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging;
@@ -9,10 +10,25 @@ namespace MlPipeline.Core.Serving;
 /// partition itself at the partition's current end. Each instance of the service so sees every record — its own
 /// requests' results, every model promotion — which a shared group would spread over the instances. The end offsets
 /// are resolved before <see cref="StartAsync"/> returns (librdkafka would otherwise resolve "end" lazily, at the first
-/// fetch, and could skip records written in between). Nothing is committed.
+/// fetch, and could skip records written in between). Nothing is committed. Partitions added to the topic later
+/// (CreatePartitions) are found by re-reading the topic's metadata every <see cref="PartitionRefreshInterval"/> and read
+/// from their beginning: everything in them was written after the reader started.
 /// </summary>
 public sealed class TopicTailReader : IAsyncDisposable
 {
+    /// <summary>
+    /// How often the topic's partition count is checked. No configuration key fits (librdkafka's own
+    /// topic.metadata.refresh.interval.ms is not exposed, and it would not assign anything to a group-less reader
+    /// anyway). Nothing is lost while a new partition is not noticed yet — it is read from its beginning — so this only
+    /// bounds how late its first records arrive: 5 s keeps a caller waiting for a result (serving.max_wait_ms, 30 s by
+    /// default) well inside its wait, for one metadata request per reader every 5 s.
+    /// </summary>
+    public static readonly TimeSpan PartitionRefreshInterval = TimeSpan.FromSeconds(5);
+
+    // Consume is called with this timeout so the loop comes round to check the refresh clock and the stop token;
+    // fetched records are buffered by librdkafka, so it costs no throughput.
+    private static readonly TimeSpan ConsumePollInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly ConsumerConfig config;
     private readonly string topic;
     private readonly Action<ConsumeResult<byte[]?, byte[]?>> onRecord;
@@ -77,9 +93,11 @@ public sealed class TopicTailReader : IAsyncDisposable
                 .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
                 .SetErrorHandler((_, error) => KafkaClientLogging.LogError(logger, $"tail reader of {topic}", error))
                 .Build();
-            consumer.Assign(EndOffsets(consumer));
+            using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+            var endOffsets = EndOffsets(consumer, admin);
+            consumer.Assign(endOffsets);
             assigned.TrySetResult();
-            ReadUntilStopped(consumer);
+            ReadUntilStopped(consumer, admin, endOffsets.Select(offset => offset.Partition.Value).ToHashSet());
             consumer.Close();
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -97,25 +115,56 @@ public sealed class TopicTailReader : IAsyncDisposable
         }
     }
 
-    private List<TopicPartitionOffset> EndOffsets(IConsumer<byte[]?, byte[]?> consumer)
-    {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var partitions = admin.GetMetadata(topic, requestTimeout).Topics.Single(t => t.Topic == topic) is { Error.IsError: false } metadata
-            ? metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList()
-            : throw new KafkaException(ErrorCode.UnknownTopicOrPart);
-        return partitions
-            .Select(partition => new TopicPartitionOffset(partition, consumer.QueryWatermarkOffsets(partition, requestTimeout).High))
+    private List<TopicPartitionOffset> EndOffsets(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin) =>
+        Partitions(admin)
+            .Select(partition => new TopicPartitionOffset(topic, partition, consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), requestTimeout).High))
             .ToList();
+
+    private List<int> Partitions(IAdminClient admin) =>
+        admin.GetMetadata(topic, requestTimeout).Topics.Single(t => t.Topic == topic) is { Error.IsError: false } metadata
+            ? metadata.Partitions.Select(p => p.PartitionId).ToList()
+            : throw new KafkaException(ErrorCode.UnknownTopicOrPart);
+
+    /// <summary>Assigns partitions that appeared since the last look, from their beginning; a failed look waits for the next.</summary>
+    private void AssignAddedPartitions(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin, HashSet<int> known)
+    {
+        List<int> added;
+        try
+        {
+            added = Partitions(admin).Where(partition => !known.Contains(partition)).ToList();
+        }
+        catch (KafkaException exception)
+        {
+            logger.LogDebug("Tail reader of {Topic} could not re-read its partitions: {Reason}", topic, exception.Message);
+            return;
+        }
+
+        if (added.Count == 0)
+        {
+            return;
+        }
+
+        // Incremental: the partitions already read keep their positions.
+        consumer.IncrementalAssign(added.Select(partition => new TopicPartitionOffset(topic, partition, Offset.Beginning)));
+        known.UnionWith(added);
+        logger.LogInformation("Tail reader of {Topic} now also reads added partitions {Partitions}", topic, string.Join(", ", added));
     }
 
-    private void ReadUntilStopped(IConsumer<byte[]?, byte[]?> consumer)
+    private void ReadUntilStopped(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin, HashSet<int> known)
     {
+        var lastRefresh = Stopwatch.GetTimestamp();
         while (!stopping.IsCancellationRequested)
         {
+            if (Stopwatch.GetElapsedTime(lastRefresh) >= PartitionRefreshInterval)
+            {
+                AssignAddedPartitions(consumer, admin, known);
+                lastRefresh = Stopwatch.GetTimestamp();
+            }
+
             ConsumeResult<byte[]?, byte[]?>? record;
             try
             {
-                record = consumer.Consume(stopping.Token);
+                record = consumer.Consume(ConsumePollInterval);
             }
             catch (ConsumeException exception) when (!exception.Error.IsFatal)
             {

@@ -35,6 +35,7 @@ internal static class StatusApi
         IReadOnlyList<FeatureDrift> Drift,
         double DriftThreshold,
         IReadOnlyList<PredictionSnapshot> Predictions,
+        PredictionResultDeliverySnapshot ResultDelivery,
         IReadOnlyList<AlertEvent> Alerts);
 
     private static readonly string Version =
@@ -56,6 +57,7 @@ internal static class StatusApi
         TimeProvider timeProvider,
         MonitoringSnapshotBuilder monitoring,
         AlertTracker alerts,
+        PredictionResultDeliveryMetrics resultDelivery,
         PipelineConfig config,
         CancellationToken cancellationToken)
     {
@@ -78,6 +80,7 @@ internal static class StatusApi
             Drift: snapshot.Drift,
             DriftThreshold: config.Alerts.Drift.Threshold,
             Predictions: snapshot.Predictions,
+            ResultDelivery: resultDelivery.Snapshot(),
             Alerts: alerts.Open);
     }
 }

@@ -69,6 +69,7 @@ internal sealed class KafkaVerbSession : IDisposable
                 Timeout = RequestTimeout,
                 ExpectedTopics = Config.Topics.All.Select(topic => topic.Name).ToArray(),
                 ConsumerGroups = [Config.Consumer.GroupId],
+                UncommittedStartsAt = Config.Consumer.AutoOffsetReset,
             },
             TimeProvider.System,
             _loggerFactory.CreateLogger<KafkaHealthChecker>());

@@ -32,6 +32,8 @@ internal static class MonitoringRegistration
         services.AddSingleton(sp => new PredictionStatistics(sp.GetRequiredService<TimeProvider>(), bucket));
         services.AddSingleton<PredictionMetrics>();
         services.AddSingleton<IPredictionObserver>(sp => sp.GetRequiredService<PredictionMetrics>());
+        services.AddSingleton<PredictionResultDeliveryMetrics>();
+        services.AddSingleton<IPredictionResultDeliveryObserver>(sp => sp.GetRequiredService<PredictionResultDeliveryMetrics>());
         services.AddSingleton(new FeatureDriftMonitor(monitoring.DriftWindowSize, monitoring.DriftMinSamples));
         services.AddSingleton<IPredictionObserver>(sp => sp.GetRequiredService<FeatureDriftMonitor>());
 

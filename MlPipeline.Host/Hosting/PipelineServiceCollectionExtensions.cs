@@ -60,6 +60,7 @@ internal static class PipelineServiceCollectionExtensions
                 Timeout = timeout,
                 ExpectedTopics = config.Topics.All.Select(topic => topic.Name).ToArray(),
                 ConsumerGroups = [config.Consumer.GroupId],
+                UncommittedStartsAt = config.Consumer.AutoOffsetReset,
             },
         };
 }

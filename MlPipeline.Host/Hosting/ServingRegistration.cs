@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Producing;
+using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Serving;
 using MlPipeline.Core.Stages;
 using MlPipeline.Core.Training;
@@ -24,9 +25,15 @@ internal static class ServingRegistration
         services.AddSingleton(sp => new PredictionEvaluator(sp.GetRequiredService<ServingModelRegistry>(), serving.DefaultModel));
         services.AddSingleton(sp => new PredictionResultPublisher(
             sp.GetRequiredService<KafkaProducerManager>(),
-            config.Topics.PredictionResultsTopic,
-            serving.BatchSize,
-            sp.GetRequiredService<ILogger<PredictionResultPublisher>>()));
+            new PredictionResultPublisherOptions(
+                config.Topics.PredictionResultsTopic,
+                serving.BatchSize,
+                config.ErrorHandling.MaxRetries,
+                TimeSpan.FromSeconds(config.ErrorHandling.RetryDelaySeconds)),
+            sp.GetRequiredService<PredictionResultCache>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PredictionResultPublisher>>(),
+            sp.GetService<IPredictionResultDeliveryObserver>()));
         services.AddSingleton<PredictionRequestHandler>();
         services.AddSingleton(sp => new ServingStageOptions(
             config.Topics.PredictionRequestsTopic,

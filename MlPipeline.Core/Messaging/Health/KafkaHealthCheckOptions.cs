@@ -1,3 +1,5 @@
+using Confluent.Kafka;
+
 namespace MlPipeline.Core.Messaging.Health;
 
 public sealed record KafkaHealthCheckOptions
@@ -10,4 +12,11 @@ public sealed record KafkaHealthCheckOptions
 
     /// <summary>Consumer groups whose lag is reported.</summary>
     public IReadOnlyList<string> ConsumerGroups { get; init; } = [];
+
+    /// <summary>
+    /// Where a group starts on a partition it has not committed on (the consumers' <c>auto.offset.reset</c>): the lag
+    /// of such a partition counts from there. Earliest: everything from the low watermark is waiting; Latest: nothing
+    /// is. <value>Default <see cref="AutoOffsetReset.Earliest"/>, as <c>consumer.auto_offset_reset</c>.</value>
+    /// </summary>
+    public AutoOffsetReset UncommittedStartsAt { get; init; } = AutoOffsetReset.Earliest;
 }

@@ -162,8 +162,9 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
     }
 
     /// <summary>
-    /// Lag of any consumer groups (not only the configured ones): committed offsets against high watermarks, per
-    /// partition with a commit. A group whose offsets cannot be read comes back with <see cref="ConsumerGroupLag.Error"/>.
+    /// Lag of any consumer groups (not only the configured ones): per partition of the group (see
+    /// <see cref="GroupPartitions"/>), the high watermark against the committed offset or, on a partition the group has
+    /// not committed on, against where it starts (<see cref="KafkaHealthCheckOptions.UncommittedStartsAt"/>). A group whose offsets cannot be read comes back with <see cref="ConsumerGroupLag.Error"/>.
     /// </summary>
     public async Task<IReadOnlyList<ConsumerGroupLag>> ReadConsumerGroupLagAsync(IEnumerable<string> groupIds, CancellationToken cancellationToken)
     {
@@ -187,27 +188,11 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
     {
         try
         {
-            var committed = await adminClient
-                .ListConsumerGroupOffsetsAsync(
-                    [new ConsumerGroupTopicPartitions(groupId, null)],
-                    new ListConsumerGroupOffsetsOptions { RequestTimeout = options.Timeout })
-                .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
-                .ConfigureAwait(false);
-
-            // Partitions without a commit (offset -1) have no meaningful lag yet.
-            var withCommits = committed.SelectMany(group => group.Partitions).Where(partition => partition.Offset.Value >= 0).ToList();
+            var committed = await ReadCommittedOffsetsAsync(groupId, cancellationToken).ConfigureAwait(false);
+            var assigned = await ReadAssignedPartitionsAsync(groupId, cancellationToken).ConfigureAwait(false);
             var partitions = await Task.Run(
-                    () => withCommits
-                        .Select(partition =>
-                        {
-                            var high = watermarkReader.QueryWatermarkOffsets(partition.TopicPartition, options.Timeout).High.Value;
-                            return new PartitionLag(
-                                partition.Topic,
-                                partition.Partition.Value,
-                                partition.Offset.Value,
-                                high,
-                                Math.Max(0, high - partition.Offset.Value));
-                        })
+                    () => GroupPartitions(groupId, committed.Keys, assigned)
+                        .Select(partition => LagOf(partition, committed.TryGetValue(partition, out var offset) ? offset : null))
                         .OrderBy(lag => lag.Topic, StringComparer.Ordinal)
                         .ThenBy(lag => lag.Partition)
                         .ToList(),
@@ -221,5 +206,89 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
             logger.LogWarning("Could not read lag of consumer group {GroupId}: {Reason}", groupId, exception.Message);
             return new ConsumerGroupLag(groupId, 0, [], exception.Message);
         }
+    }
+
+    /// <summary>The group's committed offsets; partitions without a commit (offset -1) are left out.</summary>
+    private async Task<Dictionary<TopicPartition, long>> ReadCommittedOffsetsAsync(string groupId, CancellationToken cancellationToken)
+    {
+        var committed = await adminClient
+            .ListConsumerGroupOffsetsAsync(
+                [new ConsumerGroupTopicPartitions(groupId, null)],
+                new ListConsumerGroupOffsetsOptions { RequestTimeout = options.Timeout })
+            .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
+            .ConfigureAwait(false);
+        return committed.SelectMany(group => group.Partitions)
+            .Where(partition => partition.Offset.Value >= 0)
+            .ToDictionary(partition => partition.TopicPartition, partition => partition.Offset.Value);
+    }
+
+    /// <summary>The partitions the broker has assigned to the group's current members (none while it rebalances or is empty).</summary>
+    private async Task<IReadOnlyList<TopicPartition>> ReadAssignedPartitionsAsync(string groupId, CancellationToken cancellationToken)
+    {
+        DescribeConsumerGroupsResult described;
+        try
+        {
+            described = await adminClient
+                .DescribeConsumerGroupsAsync([groupId], new DescribeConsumerGroupsOptions { RequestTimeout = options.Timeout })
+                .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (DescribeConsumerGroupsException exception)
+        {
+            // The exception's own message is generic; the group's error says what went wrong.
+            throw new KafkaException(
+                exception.Results.ConsumerGroupDescriptions.Select(group => group.Error).FirstOrDefault(error => error.IsError) ?? exception.Error);
+        }
+
+        return described.ConsumerGroupDescriptions
+            .SelectMany(group => group.Members ?? [])
+            .SelectMany(member => member.Assignment?.TopicPartitions ?? [])
+            .ToList();
+    }
+
+    /// <summary>
+    /// Which partitions belong to the group. Kafka keeps no list of a group's topics, so it is pieced together from:
+    /// <list type="bullet">
+    /// <item>partitions it committed on (a commit is the group saying it reads there);</item>
+    /// <item>partitions assigned to its current members (DescribeConsumerGroups): the broker's own view, which covers
+    /// any client on any host, including a member stuck on its very first message, which has committed nothing;</item>
+    /// <item>every partition of the topics a subscription in this process has for the group (the stage's configured
+    /// topics): a handler stuck longer than max.poll.interval.ms makes librdkafka leave the group, so the broker then
+    /// lists no members and no assignment, yet the stage's partitions are exactly what is piling up.</item>
+    /// </list>
+    /// A topic none of these tie to the group (a group with no commits, no members and no subscription here) is not
+    /// counted: nothing says the group will ever read it.
+    /// </summary>
+    private HashSet<TopicPartition> GroupPartitions(string groupId, IEnumerable<TopicPartition> committed, IEnumerable<TopicPartition> assigned)
+    {
+        var partitions = new HashSet<TopicPartition>(committed);
+        partitions.UnionWith(assigned);
+        var subscribedTopics = (consumers?.Subscriptions ?? [])
+            .Where(subscription => subscription.GroupId == groupId && subscription.State != ConsumerSubscriptionState.Stopped)
+            .SelectMany(subscription => subscription.Topics)
+            // A regex subscription ("^…") names no topic to look up.
+            .Where(topic => !topic.StartsWith('^'))
+            .ToHashSet(StringComparer.Ordinal);
+        if (subscribedTopics.Count > 0)
+        {
+            // Whole-cluster metadata: asking for one topic by name could auto-create it on a broker that allows that.
+            var topics = adminClient.GetMetadata(options.Timeout).Topics
+                .Where(topic => !topic.Error.IsError && subscribedTopics.Contains(topic.Topic));
+            partitions.UnionWith(topics.SelectMany(topic => topic.Partitions.Select(partition => new TopicPartition(topic.Topic, partition.PartitionId))));
+        }
+
+        return partitions;
+    }
+
+    private PartitionLag LagOf(TopicPartition partition, long? committedOffset)
+    {
+        var watermarks = watermarkReader.QueryWatermarkOffsets(partition, options.Timeout);
+        var high = watermarks.High.Value;
+
+        // Without a commit the group starts where auto.offset.reset puts it: earliest reads from the low watermark
+        // (everything still retained is waiting), latest from the high watermark (nothing is).
+        var from = committedOffset
+            ?? (options.UncommittedStartsAt == AutoOffsetReset.Latest ? high : watermarks.Low.Value);
+        return new PartitionLag(partition.Topic, partition.Partition.Value, committedOffset, high, Math.Max(0, high - from));
     }
 }

@@ -20,8 +20,13 @@ public sealed record KafkaHealthReport(
 /// <param name="Error">Why the lag could not be read; null when it was.</param>
 public sealed record ConsumerGroupLag(string GroupId, long TotalLag, IReadOnlyList<PartitionLag> Partitions, string? Error);
 
-/// <param name="CommittedOffset">The group's committed offset (next to read).</param>
-/// <param name="Lag">High watermark minus committed offset: messages the group has yet to handle.</param>
-public sealed record PartitionLag(string Topic, int Partition, long CommittedOffset, long HighWatermark, long Lag);
+/// <param name="CommittedOffset">
+/// The group's committed offset (next to read); null when the group has not committed on this partition yet.
+/// </param>
+/// <param name="Lag">
+/// Messages the group has yet to handle: high watermark minus the committed offset or, without a commit, minus where
+/// the group starts (<see cref="KafkaHealthCheckOptions.UncommittedStartsAt"/>).
+/// </param>
+public sealed record PartitionLag(string Topic, int Partition, long? CommittedOffset, long HighWatermark, long Lag);
 
 public sealed record SubscriptionHealth(string GroupId, IReadOnlyList<string> Topics, ConsumerSubscriptionState State, string? Fault);

@@ -51,7 +51,12 @@ public sealed class PredictionRequestHandlerTests
         await using var producer = new KafkaProducerManager(
             KafkaTestClients.ProducerConfig(broker.BootstrapServers), new KafkaMessageSerializer(), TimeProvider.System,
             NullLogger<KafkaProducerManager>.Instance);
-        using var publisher = new PredictionResultPublisher(producer, topic, maxInFlight: 4, NullLogger<PredictionResultPublisher>.Instance);
+        using var publisher = new PredictionResultPublisher(
+            producer,
+            new PredictionResultPublisherOptions(topic, MaxInFlight: 4, MaxRetries: 0, TimeSpan.Zero),
+            new PredictionResultCache(10, TimeSpan.FromMinutes(1), TimeProvider.System),
+            TimeProvider.System,
+            NullLogger<PredictionResultPublisher>.Instance);
         var handler = new PredictionRequestHandler(
             new PredictionEvaluator(registry, "m"), publisher, new KafkaMessageFactory(TimeProvider.System),
             [observers[0], new ThrowingObserver(), observers[1]], TimeProvider.System, NullLogger<PredictionRequestHandler>.Instance);

@@ -44,6 +44,29 @@ public sealed class AlertFlowTests
     }
 
     [Test]
+    public async Task ConsumerStuckOnItsFirstMessage_NothingEverCommitted_FiresLagAlert()
+    {
+        await using var host = await MonitoringHost.StartAsync("alerts:\n  consumer_lag:\n    threshold: 3\n    for_seconds: 1\n");
+        const string group = MonitoringHost.BaseGroup + ".stuck";
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await host.SubscribeAsync("stuck", async (_, token) => await release.Task.WaitAsync(token));
+        var tracker = host.Runner.Service<AlertTracker>();
+
+        try
+        {
+            await host.ProduceAsync(10);
+            Assert.That(
+                () => tracker.Open.Where(alert => alert.Rule == "consumer_lag" && alert.Subject == group).Select(alert => alert.Value).FirstOrDefault(),
+                Is.EqualTo(10).After(20_000, 200),
+                "the group never committed, so every message counts from the start");
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Test]
     public async Task TrainingFailedEvent_OnModelTrainingTopic_FiresTrainingFailedAlert()
     {
         await using var host = await MonitoringHost.StartAsync();

@@ -114,6 +114,9 @@ internal sealed partial class PrometheusText
     }
 
     /// <summary>Sum of the samples of <paramref name="name"/> whose label <paramref name="label"/> is <paramref name="labelValue"/>.</summary>
+    /// <summary>Sum of every sample of <paramref name="name"/>, whatever its labels.</summary>
+    public double Value(string name) => samples.Where(sample => sample.Name == name).Sum(sample => sample.Value);
+
     public double Value(string name, string label, string labelValue) =>
         samples.Where(sample => sample.Name == name && sample.Labels.GetValueOrDefault(label) == labelValue).Sum(sample => sample.Value);
 

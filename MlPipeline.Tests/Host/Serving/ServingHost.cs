@@ -45,7 +45,8 @@ internal sealed class ServingHost : IAsyncDisposable
 
     public string BootstrapServers => Runner.Service<KafkaEndpoint>().BootstrapServers;
 
-    public static async Task<ServingHost> StartAsync(ServingModelFixture trained)
+    /// <param name="extraYaml">More sections for the host's configuration (e.g. an external broker).</param>
+    public static async Task<ServingHost> StartAsync(ServingModelFixture trained, string extraYaml = "")
     {
         var models = new TemporaryDirectory();
         try
@@ -53,7 +54,7 @@ internal sealed class ServingHost : IAsyncDisposable
             var store = await trained.StoreWithBothVersionsAsync(models, ModelName);
             await store.PromoteAsync(ModelName, 1, CancellationToken.None);
             var runner = await PipelineHostRunner.StartAsync(
-                $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n");
+                $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n{extraYaml}");
             return new ServingHost(runner, models, store, trained);
         }
         catch
