@@ -72,6 +72,7 @@ public sealed class KafkaClientConfigFactory
             CompressionType = producer.CompressionType,
             MessageMaxBytes = producer.MaxRequestSize,
             RequestTimeoutMs = producer.RequestTimeoutMs,
+            MessageTimeoutMs = producer.DeliveryTimeoutMs,
             EnableIdempotence = producer.EnableIdempotence,
         };
     }

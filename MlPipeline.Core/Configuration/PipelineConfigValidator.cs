@@ -208,6 +208,12 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "producer.buffer_memory", producer.BufferMemory, 1024, (long)int.MaxValue * 1024);
         InRange(errors, "producer.max_request_size", producer.MaxRequestSize, 1_000, 1_000_000_000);
         InRange(errors, "producer.request_timeout_ms", producer.RequestTimeoutMs, 1, MaxTimeoutMs);
+        InRange(errors, "producer.delivery_timeout_ms", producer.DeliveryTimeoutMs, 1_000, int.MaxValue);
+        if (producer.DeliveryTimeoutMs >= 1_000 && producer.DeliveryTimeoutMs < (long)producer.LingerMs + producer.RequestTimeoutMs)
+        {
+            errors.InvalidValue("producer.delivery_timeout_ms", producer.DeliveryTimeoutMs,
+                $"must be at least producer.linger_ms + producer.request_timeout_ms ({(long)producer.LingerMs + producer.RequestTimeoutMs}) so one attempt fits");
+        }
 
         // See ProducerOptions.EnableIdempotence: acks=all without idempotence can duplicate on retry, and
         // librdkafka rejects idempotence unless acks=all and retries >= 1.

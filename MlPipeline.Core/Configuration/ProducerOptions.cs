@@ -33,6 +33,14 @@ public sealed class ProducerOptions
     public int RequestTimeoutMs { get; set; } = 30_000;
 
     /// <summary>
+    /// Longest a send may take in all, retries included, before it fails with the reason (message.timeout.ms, Kafka's
+    /// delivery.timeout.ms). librdkafka's own default is 300000: a caller (an HTTP request, a prediction result's
+    /// retry, an ingestion's checkpoint) would wait five minutes to hear that the broker is gone. Must be at least
+    /// linger_ms + request_timeout_ms, Kafka's rule, so one attempt always fits. <value>Default 120000 (Kafka's default).</value>
+    /// </summary>
+    public int DeliveryTimeoutMs { get; set; } = 120_000;
+
+    /// <summary>
     /// Idempotent producer (enable.idempotence). Must be true with acks=all: our delivery rule is "acks=all and no
     /// duplicates", and acks=all alone still writes a batch twice when an acknowledgement is lost and the client
     /// retries; idempotence lets the broker drop that duplicate and keeps per-partition order across retries.

@@ -26,6 +26,7 @@ public sealed class KafkaClientConfigFactoryTests
             Assert.That(producer.CompressionType, Is.EqualTo(CompressionType.Snappy));
             Assert.That(producer.MessageMaxBytes, Is.EqualTo(1_048_576));
             Assert.That(producer.RequestTimeoutMs, Is.EqualTo(30_000));
+            Assert.That(producer.MessageTimeoutMs, Is.EqualTo(120_000));
             Assert.That(producer.EnableIdempotence, Is.True);
             Assert.That(producer.SocketConnectionSetupTimeoutMs, Is.EqualTo(10_000));
         }

@@ -40,6 +40,7 @@ public sealed class PipelineConfigValidationTests
         yield return Case("producer:\n  buffer_memory: 512", "producer.buffer_memory = '512' must be between 1024 and 2199023254528");
         yield return Case("producer:\n  max_request_size: 0", "producer.max_request_size = '0' must be between 1000 and 1000000000");
         yield return Case("producer:\n  request_timeout_ms: 0", "producer.request_timeout_ms = '0' must be between 1 and 900000");
+        yield return Case("producer:\n  delivery_timeout_ms: 999", "producer.delivery_timeout_ms = '999' must be at least 1000");
         yield return Case("consumer:\n  auto_commit_interval_ms: -1", "consumer.auto_commit_interval_ms = '-1' must be between 1 and 86400000");
         yield return Case("consumer:\n  session_timeout_ms: 0", "consumer.session_timeout_ms = '0' must be between 1 and 3600000");
         yield return Case("consumer:\n  heartbeat_interval_ms: -1", "consumer.heartbeat_interval_ms = '-1' must be between 1 and 3600000");
@@ -65,6 +66,8 @@ public sealed class PipelineConfigValidationTests
         yield return Case("service:\n  shutdown_timeout_seconds: 0", "service.shutdown_timeout_seconds = '0' must be between 1 and 3600");
 
         // Rules across keys.
+        yield return Case("producer:\n  linger_ms: 1000\n  request_timeout_ms: 30000\n  delivery_timeout_ms: 20000",
+            "producer.delivery_timeout_ms = '20000' must be at least producer.linger_ms + producer.request_timeout_ms (31000) so one attempt fits");
         yield return Case("consumer:\n  heartbeat_interval_ms: 30000",
             "consumer.heartbeat_interval_ms = '30000' must be less than consumer.session_timeout_ms (30000); a third of it is usual");
         yield return Case("performance:\n  processing_timeout_seconds: 10",
