@@ -21,8 +21,8 @@ internal static class PipelineServiceCollectionExtensions
             services.AddHostedService<EmbeddedBrokerService>();
         }
 
-        // Second: stopped after the stages, just before the broker (see ProducerDrainService).
-        services.AddHostedService<ProducerDrainService>();
+        // Second: stopped after the stages, just before the broker (see KafkaClientShutdownService).
+        services.AddHostedService<KafkaClientShutdownService>();
 
         // Replaces the factory AddPipelineConfiguration registered: clients must use the resolved endpoint, read
         // lazily because in embedded mode it is known only once the broker listens.

@@ -36,10 +36,14 @@ public sealed class PipelineHostRunner : IAsyncDisposable
     /// <summary>
     /// Starts a host from the sections in <paramref name="yaml"/> (every other key keeps its default). Unless the
     /// YAML says otherwise the broker is embedded on a free port with data under the test's directory.
-    /// <c>{dir}</c> in the YAML stands for that directory.
+    /// <c>{dir}</c> in the YAML stands for that directory. <paramref name="addLogging"/> may add a provider (e.g. to
+    /// record warnings); the minimum level stays Warning.
     /// </summary>
     public static async Task<PipelineHostRunner> StartAsync(
-        string yaml = "", IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
+        string yaml = "",
+        IReadOnlyDictionary<string, string?>? environment = null,
+        CancellationToken cancellationToken = default,
+        Action<ILoggingBuilder>? addLogging = null)
     {
         var directory = new TemporaryDirectory();
         try
@@ -49,7 +53,13 @@ public sealed class PipelineHostRunner : IAsyncDisposable
             var settings = new PipelineHostSettings(configPath, environment ?? new Dictionary<string, string?>(), []);
             // Console logging stays: NUnit captures it per test and shows it with a failure (Kestrel's own errors included).
             var app = await PipelineApplication.BuildAsync(
-                settings, logging => logging.SetMinimumLevel(LogLevel.Warning), cancellationToken);
+                settings,
+                logging =>
+                {
+                    logging.SetMinimumLevel(LogLevel.Warning);
+                    addLogging?.Invoke(logging);
+                },
+                cancellationToken);
             await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };

@@ -11,6 +11,7 @@ public sealed class TopicAdministrator : IDisposable
     private readonly IAdminClient adminClient;
     private readonly TimeSpan requestTimeout;
     private readonly ILogger<TopicAdministrator> logger;
+    private int disposed;
 
     /// <param name="requestTimeout">Bound on each admin or metadata request. <value>Default 10 s.</value></param>
     public TopicAdministrator(AdminClientConfig config, ILogger<TopicAdministrator> logger, TimeSpan? requestTimeout = null)
@@ -115,7 +116,14 @@ public sealed class TopicAdministrator : IDisposable
                 .Select(partition => new TopicPartitionInfo(partition.PartitionId, partition.Leader, partition.Replicas, partition.InSyncReplicas))
                 .ToList());
 
-    public void Dispose() => adminClient.Dispose();
+    /// <summary>Idempotent: the host closes the client before the embedded broker stops, the container again later.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            adminClient.Dispose();
+        }
+    }
 
     private Task<Metadata> GetMetadataAsync(CancellationToken cancellationToken) =>
         // GetMetadata blocks for up to the timeout; keep it off the caller's thread.

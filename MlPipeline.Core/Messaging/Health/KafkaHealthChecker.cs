@@ -25,6 +25,7 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
     // Only used for QueryWatermarkOffsets: it never subscribes, so it never joins a group.
     private readonly IConsumer<Ignore, Ignore> watermarkReader;
     private readonly string bootstrapServers;
+    private int disposed;
 
     /// <param name="consumers">When given, its subscriptions' states are part of the check.</param>
     public KafkaHealthChecker(
@@ -178,10 +179,14 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
         return groups;
     }
 
+    /// <summary>Idempotent: the host closes the clients before the embedded broker stops, the container again later.</summary>
     public void Dispose()
     {
-        watermarkReader.Dispose();
-        adminClient.Dispose();
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            watermarkReader.Dispose();
+            adminClient.Dispose();
+        }
     }
 
     private async Task<ConsumerGroupLag> ReadLagAsync(string groupId, CancellationToken cancellationToken)
