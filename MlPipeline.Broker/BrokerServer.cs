@@ -73,7 +73,16 @@ public sealed partial class BrokerServer : IAsyncDisposable
 
     /// <inheritdoc cref="StartAsync(BrokerOptions, ILoggerFactory?, CancellationToken)"/>
     public static Task<BrokerServer> StartAsync(
-        BrokerOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, CancellationToken cancellationToken = default)
+        BrokerOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, CancellationToken cancellationToken = default) =>
+        StartAsync(options, loggerFactory, timeProvider, configureServices: null, cancellationToken);
+
+    /// <summary>
+    /// As the public overloads, with a last say over the broker's services: tests replace the storage with a
+    /// faulty one (a failing disk) this way. Registrations added here win over the broker's own.
+    /// </summary>
+    internal static Task<BrokerServer> StartAsync(
+        BrokerOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider,
+        Action<IServiceCollection>? configureServices, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
@@ -82,6 +91,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(timeProvider ?? TimeProvider.System);
         services.AddBrokerCore(options);
+        configureServices?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         Socket? listener = null;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.Storage;
 using MlPipeline.Broker.Storage.Records;
@@ -9,22 +11,33 @@ namespace MlPipeline.Broker.State;
 /// wait on. Owned by <see cref="TopicRegistry"/>. Appends are serialized by <c>_appendLock</c> so that the
 /// sequence check, the offset the log assigns and the sequence bookkeeping happen as one step; reads go
 /// straight to the log, which is safe to read concurrently.
+/// An append that fails with an I/O error (disk full, read-only, failing device) is answered with
+/// KAFKA_STORAGE_ERROR for this partition only, as Kafka does; the client retries, and the connection and the
+/// other partitions carry on.
 /// </summary>
-public sealed class PartitionState
+public sealed partial class PartitionState
 {
     private readonly Lock _appendLock = new();
+    private readonly ILogger _logger;
+    private readonly string _storageLocation;
+    // Appends that failed since the last one that succeeded; guarded by _appendLock. A failing disk is
+    // logged when it starts failing and when it recovers, not once per producer retry (which would flood).
+    private int _failedAppends;
     // producerId => what it last wrote here; guarded by _appendLock.
     private readonly Dictionary<long, ProducerSequenceState> _producers = new();
     // Completed (and replaced) on every append or on close; fetches park on it.
     private TaskCompletionSource? _dataArrived;
     private volatile bool _closed;
 
-    internal PartitionState(string topic, int index, TopicConfig config, IPartitionLog log)
+    /// <param name="storageLocation">Where the log lives (data directory or "memory"), for the storage-error log line.</param>
+    internal PartitionState(string topic, int index, TopicConfig config, IPartitionLog log, string storageLocation = "memory", ILogger? logger = null)
     {
         Topic = topic;
         Index = index;
         Config = config;
         Log = log;
+        _storageLocation = storageLocation;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public string Topic { get; }
@@ -51,7 +64,7 @@ public sealed class PartitionState
             if (_closed) return (ErrorCode.UnknownTopicOrPartition, -1);
             if (producer.ProducerId < 0)
             {
-                baseOffset = Log.Append(batch);
+                if (!TryAppendToLog(batch, out baseOffset)) return (ErrorCode.KafkaStorageError, -1);
             }
             else
             {
@@ -67,12 +80,34 @@ public sealed class PartitionState
                     state = new ProducerSequenceState(producer.ProducerEpoch);
                     _producers.Add(producer.ProducerId, state);
                 }
-                baseOffset = Log.Append(batch);
+                // A failed append records nothing, so the producer's retry of this batch is not a duplicate.
+                if (!TryAppendToLog(batch, out baseOffset)) return (ErrorCode.KafkaStorageError, -1);
                 state.Record(producer.ProducerEpoch, producer.BaseSequence, producer.RecordCount, baseOffset);
             }
         }
         SignalDataArrived();
         return (ErrorCode.None, baseOffset);
+    }
+
+    /// <summary>Appends under <c>_appendLock</c>; false when the storage failed (logged per failure episode).</summary>
+    private bool TryAppendToLog(ReadOnlySpan<byte> batch, out long baseOffset)
+    {
+        try
+        {
+            baseOffset = Log.Append(batch);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (_failedAppends++ == 0) LogStorageFailed(ex, Topic, Index, _storageLocation, ex.Message);
+            baseOffset = -1;
+            return false;
+        }
+        if (_failedAppends > 0)
+        {
+            LogStorageRecovered(Topic, Index, _failedAppends);
+            _failedAppends = 0;
+        }
+        return true;
     }
 
     /// <summary>
@@ -102,4 +137,10 @@ public sealed class PartitionState
     }
 
     private void SignalDataArrived() => Interlocked.Exchange(ref _dataArrived, null)?.TrySetResult();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Appending to {Topic}-{Partition} in {StorageLocation} failed, producers get KAFKA_STORAGE_ERROR until an append succeeds: {Reason}")]
+    private partial void LogStorageFailed(Exception exception, string topic, int partition, string storageLocation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Appending to {Topic}-{Partition} works again after {FailedAppends} failed appends")]
+    private partial void LogStorageRecovered(string topic, int partition, int failedAppends);
 }
