@@ -171,7 +171,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
-            var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, connectionLogger);
+            var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, _options.ConnectionsMaxIdle, _timeProvider, connectionLogger);
             _connections[connection] = Task.Run(async () =>
             {
                 try

@@ -14,6 +14,9 @@ namespace MlPipeline.Broker.Protocol;
 /// in-order answers for pipelining clients for free, and a parked Fetch or JoinGroup holds up only its own
 /// socket. Anything that cannot be answered (bad frame, unknown API, handler failure) closes this
 /// connection only, with one log line.
+/// A connection that waits for its next request longer than <see cref="BrokerOptions.ConnectionsMaxIdle"/> is
+/// closed. The idle timer runs only while the loop waits for bytes: a request being served (a parked Fetch or
+/// JoinGroup) is never idle, and any bytes received (even part of a frame) restart it.
 /// </summary>
 internal sealed partial class BrokerConnection
 {
@@ -29,12 +32,20 @@ internal sealed partial class BrokerConnection
     private readonly ILogger _logger;
     private readonly string _peer;
     private readonly string _clientHost;
+    private readonly TimeSpan _maxIdle;
+    private readonly TimeProvider _timeProvider;
+    // Set by the idle timer's callback (a timer thread) and read by the connection loop.
+    private volatile bool _idleExpired;
+    // The loop's reader, for the idle timer to cancel; set before the timer is first armed.
+    private PipeReader? _input;
 
-    public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, ILogger logger)
+    public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, TimeSpan maxIdle, TimeProvider timeProvider, ILogger logger)
     {
         _socket = socket;
         _handlers = handlers;
         _maxRequestBytes = maxRequestBytes;
+        _maxIdle = maxIdle;
+        _timeProvider = timeProvider;
         _logger = logger;
         var remote = socket.RemoteEndPoint as IPEndPoint;
         _peer = remote?.ToString() ?? "unknown";
@@ -51,12 +62,26 @@ internal sealed partial class BrokerConnection
         // Large reads so a burst of pipelined produce requests lands in few segments (often one).
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         var response = new KafkaWriter(4096);
+        // The timer cancels the pending read, which the loop then tells apart from a normal wake-up by _idleExpired.
+        await using var idleTimer = _maxIdle == Timeout.InfiniteTimeSpan ? null : _timeProvider.CreateTimer(
+            static state => ((BrokerConnection)state!).OnIdleTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _input = input;
         LogConnected(_peer);
         try
         {
             while (true)
             {
+                _idleExpired = false;
+                idleTimer?.Change(_maxIdle, Timeout.InfiniteTimeSpan);
                 var read = await input.ReadAsync(cancellationToken);
+                idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                // A timer that fired just as bytes arrived leaves a cancelled read with no idle verdict behind
+                // (or a stale verdict next time): only a cancelled read with the flag set means idle.
+                if (read.IsCanceled && _idleExpired)
+                {
+                    LogIdleClosed(_peer, (long)_maxIdle.TotalMilliseconds);
+                    return;
+                }
                 var buffer = read.Buffer;
                 bool frameInvalid;
                 while (TryTakeFrame(ref buffer, out var frame, out frameInvalid))
@@ -86,6 +111,13 @@ internal sealed partial class BrokerConnection
             await input.CompleteAsync();
             LogClosed(_peer);
         }
+    }
+
+    /// <summary>Timer callback: nothing arrived for the idle period, so wake the read loop to close.</summary>
+    private void OnIdleTimeout()
+    {
+        _idleExpired = true;
+        _input?.CancelPendingRead();
     }
 
     /// <summary>
@@ -194,6 +226,9 @@ internal sealed partial class BrokerConnection
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} dropped: {Reason}")]
     private partial void LogDisconnected(string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Closing connection from {Peer}: no request for {MaxIdleMs} ms")]
+    private partial void LogIdleClosed(string peer, long maxIdleMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} closed mid-frame ({Bytes} bytes unread)")]
     private partial void LogTruncated(string peer, long bytes);
