@@ -26,6 +26,8 @@ public sealed partial class BrokerServer : IAsyncDisposable
     private readonly ILogger<BrokerServer> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly CancellationTokenSource _stopping = new();
+    // Shared by every connection so a client that reconnects after each bad frame is still rate-limited.
+    private readonly RejectedFrameLog _rejectedFrames;
     /// <summary>How long stopping waits for connections to finish their current request before cutting them off.</summary>
     private static readonly TimeSpan ConnectionDrainTimeout = TimeSpan.FromSeconds(5);
 
@@ -45,6 +47,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
         _timeProvider = services.GetRequiredService<TimeProvider>();
         _loggerFactory = services.GetRequiredService<ILoggerFactory>();
         _logger = _loggerFactory.CreateLogger<BrokerServer>();
+        _rejectedFrames = new RejectedFrameLog(_loggerFactory.CreateLogger<RejectedFrameLog>(), _timeProvider);
         Identity = identity;
     }
 
@@ -171,7 +174,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
-            var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, _options.ConnectionsMaxIdle, _timeProvider, connectionLogger);
+            var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, _options.ConnectionsMaxIdle, _timeProvider, _rejectedFrames, connectionLogger);
             _connections[connection] = Task.Run(async () =>
             {
                 try
@@ -245,6 +248,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
             LogConnectionsCutOff(_connections.Count);
             foreach (var connection in _connections.Keys) connection.Abort();
         }
+        _rejectedFrames.Dispose(); // after the connections: writes the summaries still pending
         _topics.Dispose(); // flushes and closes every partition log
         await _services.DisposeAsync(); // disposes the store and the group coordinator
         _stopping.Dispose();

@@ -34,13 +34,17 @@ internal sealed partial class BrokerConnection
     private readonly string _clientHost;
     private readonly TimeSpan _maxIdle;
     private readonly TimeProvider _timeProvider;
+    // Shared by all connections: decides whether a rejected frame is a Warning or, from a flooding client, Debug.
+    private readonly RejectedFrameLog _rejectedFrames;
     // Set by the idle timer's callback (a timer thread) and read by the connection loop.
     private volatile bool _idleExpired;
     // The loop's reader, for the idle timer to cancel; set before the timer is first armed.
     private PipeReader? _input;
 
-    public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, TimeSpan maxIdle, TimeProvider timeProvider, ILogger logger)
+    public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, TimeSpan maxIdle, TimeProvider timeProvider,
+        RejectedFrameLog rejectedFrames, ILogger logger)
     {
+        _rejectedFrames = rejectedFrames;
         _socket = socket;
         _handlers = handlers;
         _maxRequestBytes = maxRequestBytes;
@@ -134,7 +138,7 @@ internal sealed partial class BrokerConnection
         int size = BinaryPrimitives.ReadInt32BigEndian(prefix);
         if (size <= 0 || size > _maxRequestBytes)
         {
-            LogBadFrameSize(_peer, size, _maxRequestBytes);
+            LogBadFrameSize(_rejectedFrames.LevelFor(_clientHost), _peer, size, _maxRequestBytes);
             frameInvalid = true;
             return false;
         }
@@ -170,14 +174,14 @@ internal sealed partial class BrokerConnection
             var handler = _handlers.Find(header.ApiKey);
             if (handler is null)
             {
-                LogUnknownApi(_peer, header.ClientId, (short)header.ApiKey, header.ApiVersion);
+                LogUnknownApi(_rejectedFrames.LevelFor(_clientHost), _peer, header.ClientId, (short)header.ApiKey, header.ApiVersion);
                 return false;
             }
             // ApiVersions is the one API that must answer an unsupported version (with error 35), so the
             // client can retry lower; for every other API the client negotiated and must stay in range.
             if (header.ApiKey != ApiKey.ApiVersions && (header.ApiVersion < handler.MinVersion || header.ApiVersion > handler.MaxVersion))
             {
-                LogUnsupportedVersion(_peer, header.ClientId, header.ApiKey, header.ApiVersion, handler.MinVersion, handler.MaxVersion);
+                LogUnsupportedVersion(_rejectedFrames.LevelFor(_clientHost), _peer, header.ClientId, header.ApiKey, header.ApiVersion, handler.MinVersion, handler.MaxVersion);
                 return false;
             }
 
@@ -202,7 +206,7 @@ internal sealed partial class BrokerConnection
         catch (Exception ex)
         {
             // A decoding error or a handler bug: this client's stream is no longer trustworthy, others are fine.
-            LogRequestFailed(ex, _peer, header.ClientId, header.ApiKey, header.ApiVersion, ex.Message);
+            LogRequestFailed(_rejectedFrames.LevelFor(_clientHost), ex, _peer, header.ClientId, header.ApiKey, header.ApiVersion, ex.Message);
             return false;
         }
         finally
@@ -233,15 +237,15 @@ internal sealed partial class BrokerConnection
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} closed mid-frame ({Bytes} bytes unread)")]
     private partial void LogTruncated(string peer, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer}: frame size {Size} is outside 1..{MaxRequestBytes}")]
-    private partial void LogBadFrameSize(string peer, int size, int maxRequestBytes);
+    [LoggerMessage(Message = "Closing connection from {Peer}: frame size {Size} is outside 1..{MaxRequestBytes}")]
+    private partial void LogBadFrameSize(LogLevel level, string peer, int size, int maxRequestBytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): unsupported API key {ApiKey} v{Version}")]
-    private partial void LogUnknownApi(string peer, string? clientId, short apiKey, short version);
+    [LoggerMessage(Message = "Closing connection from {Peer} (client {ClientId}): unsupported API key {ApiKey} v{Version}")]
+    private partial void LogUnknownApi(LogLevel level, string peer, string? clientId, short apiKey, short version);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} is outside the advertised range {Min}-{Max}")]
-    private partial void LogUnsupportedVersion(string peer, string? clientId, ApiKey apiKey, short version, short min, short max);
+    [LoggerMessage(Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} is outside the advertised range {Min}-{Max}")]
+    private partial void LogUnsupportedVersion(LogLevel level, string peer, string? clientId, ApiKey apiKey, short version, short min, short max);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} failed: {Reason}")]
-    private partial void LogRequestFailed(Exception exception, string peer, string? clientId, ApiKey apiKey, short version, string reason);
+    [LoggerMessage(Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} failed: {Reason}")]
+    private partial void LogRequestFailed(LogLevel level, Exception exception, string peer, string? clientId, ApiKey apiKey, short version, string reason);
 }
