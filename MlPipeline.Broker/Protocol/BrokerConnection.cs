@@ -23,7 +23,14 @@ internal sealed partial class BrokerConnection
     /// <summary>The size prefix of every frame.</summary>
     private const int SizePrefixBytes = 4;
 
-    /// <summary>A response buffer grown past this (a large fetch) is dropped rather than kept per connection.</summary>
+    /// <summary>Starting size of a connection's (pooled) response buffer: enough for everything but fetches.</summary>
+    private const int InitialResponseBufferBytes = 4096;
+
+    /// <summary>
+    /// A response buffer grown past this (large fetches) is kept while responses still fill a quarter of it, so a
+    /// consumer streaming big fetches reuses one buffer, and goes back to the pool once they get small (the
+    /// consumer caught up), so idle connections do not each hold megabytes.
+    /// </summary>
     private const int RetainedResponseBufferBytes = 4 * 1024 * 1024;
 
     private readonly Socket _socket;
@@ -65,7 +72,7 @@ internal sealed partial class BrokerConnection
         await using var stream = new NetworkStream(_socket, ownsSocket: true);
         // Large reads so a burst of pipelined produce requests lands in few segments (often one).
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        var response = new KafkaWriter(4096);
+        using var response = new KafkaWriter(InitialResponseBufferBytes, ArrayPool<byte>.Shared);
         // The timer cancels the pending read, which the loop then tells apart from a normal wake-up by _idleExpired.
         await using var idleTimer = _maxIdle == Timeout.InfiniteTimeSpan ? null : _timeProvider.CreateTimer(
             static state => ((BrokerConnection)state!).OnIdleTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -91,7 +98,8 @@ internal sealed partial class BrokerConnection
                 while (TryTakeFrame(ref buffer, out var frame, out frameInvalid))
                 {
                     if (!await ServeAsync(frame, stream, response, cancellationToken)) return;
-                    if (response.Length > RetainedResponseBufferBytes) response = new KafkaWriter(4096);
+                    if (response.Capacity > RetainedResponseBufferBytes && response.Length < response.Capacity / 4)
+                        response.Shrink(InitialResponseBufferBytes);
                 }
                 if (frameInvalid) return;
                 if (read.IsCompleted)
