@@ -45,8 +45,12 @@ internal sealed partial class BrokerConnection
     private readonly RejectedFrameLog _rejectedFrames;
     // Set by the idle timer's callback (a timer thread) and read by the connection loop.
     private volatile bool _idleExpired;
-    // The loop's reader, for the idle timer to cancel; set before the timer is first armed.
+    // Timestamp (of _timeProvider) at which the loop started waiting for bytes; lets a late timer callback from an
+    // earlier wait recognise that the connection has been active since.
+    private long _waitingSince;
+    // The loop's reader and idle timer, for the timer's callback; set before the timer is first armed.
     private PipeReader? _input;
+    private ITimer? _idleTimer;
 
     public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, TimeSpan maxIdle, TimeProvider timeProvider,
         RejectedFrameLog rejectedFrames, ILogger logger)
@@ -77,12 +81,14 @@ internal sealed partial class BrokerConnection
         await using var idleTimer = _maxIdle == Timeout.InfiniteTimeSpan ? null : _timeProvider.CreateTimer(
             static state => ((BrokerConnection)state!).OnIdleTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _input = input;
+        _idleTimer = idleTimer;
         LogConnected(_peer);
         try
         {
             while (true)
             {
                 _idleExpired = false;
+                Volatile.Write(ref _waitingSince, _timeProvider.GetTimestamp());
                 idleTimer?.Change(_maxIdle, Timeout.InfiniteTimeSpan);
                 var read = await input.ReadAsync(cancellationToken);
                 idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -128,6 +134,14 @@ internal sealed partial class BrokerConnection
     /// <summary>Timer callback: nothing arrived for the idle period, so wake the read loop to close.</summary>
     private void OnIdleTimeout()
     {
+        // The timer and the clock may disagree by a tick, and a late callback may belong to an earlier wait: either
+        // way the connection has not been idle long enough yet, so wait for the rest instead.
+        var remaining = _maxIdle - _timeProvider.GetElapsedTime(Volatile.Read(ref _waitingSince));
+        if (remaining > TimeSpan.Zero)
+        {
+            _idleTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+            return;
+        }
         _idleExpired = true;
         _input?.CancelPendingRead();
     }
