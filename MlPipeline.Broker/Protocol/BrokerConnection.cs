@@ -214,20 +214,16 @@ internal sealed partial class BrokerConnection
             bool respond = await handler.HandleAsync(request, response, cancellationToken);
             if (!respond) return true; // acks=0 produce: the protocol sends nothing back
             response.PatchInt32(sizePosition, response.Length - SizePrefixBytes);
-            await stream.WriteAsync(response.WrittenMemory, cancellationToken);
-            return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (Exception ex) when (ex is IOException or SocketException)
-        {
-            throw;
-        }
         catch (Exception ex)
         {
-            // A decoding error or a handler bug: this client's stream is no longer trustworthy, others are fine.
+            // A decoding error, a handler bug, or storage the handler could not map to a Kafka error code (an
+            // IOException here is the disk's, not this socket's): this client's stream is no longer trustworthy,
+            // others are fine.
             LogRequestFailed(_rejectedFrames.LevelFor(_clientHost), ex, _peer, header.ClientId, header.ApiKey, header.ApiVersion, ex.Message);
             return false;
         }
@@ -235,6 +231,9 @@ internal sealed partial class BrokerConnection
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+        // Outside the try: an IOException or SocketException here is the peer's, and ends the loop quietly.
+        await stream.WriteAsync(response.WrittenMemory, cancellationToken);
+        return true;
     }
 
     private static (RequestHeader Header, int Length) ReadHeader(ReadOnlySpan<byte> frame)

@@ -106,6 +106,18 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
     public void PatchInt32(int position, int value) =>
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
 
+    /// <summary>Overwrites an int16 written earlier at <paramref name="position"/> (an error code decided late).</summary>
+    public void PatchInt16(int position, short value) =>
+        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(position, 2), value);
+
+    /// <summary>Drops everything written after the first <paramref name="length"/> bytes (a part that failed half-way).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _length);
+        _length = length;
+    }
+
     public void WriteUnsignedVarInt(uint value)
     {
         while (value >= 0x80)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Broker.Protocol;
@@ -23,6 +24,8 @@ public sealed partial class PartitionState
     // Appends that failed since the last one that succeeded; guarded by _appendLock. A failing disk is
     // logged when it starts failing and when it recovers, not once per producer retry (which would flood).
     private int _failedAppends;
+    // Reads that failed since the last one that succeeded; reads run concurrently, so it is updated with Interlocked.
+    private int _failedReads;
     // producerId => what it last wrote here; guarded by _appendLock.
     private readonly Dictionary<long, ProducerSequenceState> _producers = new();
     // Completed (and replaced) on every append or on close; fetches park on it.
@@ -111,6 +114,29 @@ public sealed partial class PartitionState
     }
 
     /// <summary>
+    /// Reads batches for a fetch (see <see cref="IPartitionLog.Read"/>). An I/O error becomes
+    /// KAFKA_STORAGE_ERROR for this partition, logged when reads start failing and when they work again;
+    /// what the failed read had written into <paramref name="destination"/> is left for the caller to drop.
+    /// </summary>
+    public ErrorCode TryRead(long offset, int maxBytes, IBufferWriter<byte> destination, out int written)
+    {
+        try
+        {
+            written = Log.Read(offset, maxBytes, destination);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (Interlocked.Increment(ref _failedReads) == 1) LogReadFailed(ex, Topic, Index, _storageLocation, ex.Message);
+            written = 0;
+            return ErrorCode.KafkaStorageError;
+        }
+        // Read first so that the healthy path (every fetch) does no interlocked write.
+        if (Volatile.Read(ref _failedReads) > 0 && Interlocked.Exchange(ref _failedReads, 0) is > 0 and int failedBefore)
+            LogReadRecovered(Topic, Index, failedBefore);
+        return ErrorCode.None;
+    }
+
+    /// <summary>
     /// A task that completes at the next append or when the partition closes. Take it BEFORE checking the
     /// log end offset, so an append between the check and the wait cannot be missed.
     /// </summary>
@@ -140,6 +166,12 @@ public sealed partial class PartitionState
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending to {Topic}-{Partition} in {StorageLocation} failed, producers get KAFKA_STORAGE_ERROR until an append succeeds: {Reason}")]
     private partial void LogStorageFailed(Exception exception, string topic, int partition, string storageLocation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading {Topic}-{Partition} in {StorageLocation} failed, consumers get KAFKA_STORAGE_ERROR until a read succeeds: {Reason}")]
+    private partial void LogReadFailed(Exception exception, string topic, int partition, string storageLocation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading {Topic}-{Partition} works again after {FailedReads} failed reads")]
+    private partial void LogReadRecovered(string topic, int partition, int failedReads);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Appending to {Topic}-{Partition} works again after {FailedAppends} failed appends")]
     private partial void LogStorageRecovered(string topic, int partition, int failedAppends);

@@ -113,6 +113,58 @@ public sealed class StorageErrorTests
         }
     }
 
+    [Test]
+    public async Task ReadFailsOnOnePartition_FetchGetsStorageErrorWithoutRecordsThere_OtherPartitionIsServed()
+    {
+        string topic = CreateTopic(partitions: 2);
+        await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
+        await connection.SendAsync((short)ApiKey.Produce, ProduceVersion, body => WriteProduce(body, topic, partitions: [0, 1]));
+        await connection.ReceiveAsync();
+        _disk.FailReads(topic, 0);
+
+        await connection.SendAsync((short)ApiKey.Fetch, 4, body => WriteFetch(body, topic, partitions: [0, 1]));
+        var results = ReadFetchResults((await connection.ReceiveAsync()).Body);
+        int probe = await connection.SendAsync((short)ApiKey.ApiVersions, 0, _ => { });
+        var (probeAnswer, _) = await connection.ReceiveAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(results[0], Is.EqualTo((ErrorCode.KafkaStorageError, 0)), "the unreadable partition: error, no record bytes");
+            Assert.That(results[1].Error, Is.EqualTo(ErrorCode.None));
+            Assert.That(results[1].RecordBytes, Is.EqualTo(ABatch().Length), "the healthy partition's batch");
+            Assert.That(probeAnswer, Is.EqualTo(probe), "the connection still answers");
+        }
+    }
+
+    [Test]
+    public async Task StorageFailureAHandlerCannotMap_ClosesTheConnectionWithAWarningNamingTheReason()
+    {
+        await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
+        string topic = UniqueNames.For("unwritable");
+        _disk.FailTopicCreation = true;
+        try
+        {
+            await connection.SendAsync((short)ApiKey.CreateTopics, 0, body =>
+            {
+                body.WriteArrayCount(1);
+                body.WriteString(topic);
+                body.WriteInt32(1); // partitions
+                body.WriteInt16(1); // replication factor
+                body.WriteArrayCount(0); // assignments
+                body.WriteArrayCount(0); // configs
+                body.WriteInt32(5_000); // timeout_ms
+            });
+
+            Assert.That(await connection.IsClosedByPeerAsync(), Is.True);
+        }
+        finally
+        {
+            _disk.FailTopicCreation = false;
+        }
+        // The only request this fixture makes fail, so it is the first from this address: a Warning, not Debug.
+        Assert.That(_logs.AtLeast(LogLevel.Warning).Select(e => e.Message), Has.Some.Contains("Read-only file system").And.Contains(topic));
+    }
+
     private string CreateTopic(int partitions)
     {
         string topic = UniqueNames.For("faulty-disk");
@@ -141,6 +193,46 @@ public sealed class StorageErrorTests
             body.WriteInt32(partition);
             body.WriteBytes(ABatch());
         }
+    }
+
+    private static void WriteFetch(KafkaWriter body, string topic, int[] partitions)
+    {
+        body.WriteInt32(-1); // replica_id
+        body.WriteInt32(0); // max_wait_ms: answer at once
+        body.WriteInt32(1); // min_bytes
+        body.WriteInt32(1024 * 1024); // max_bytes
+        body.WriteInt8(0); // isolation_level
+        body.WriteArrayCount(1);
+        body.WriteString(topic);
+        body.WriteArrayCount(partitions.Length);
+        foreach (int partition in partitions)
+        {
+            body.WriteInt32(partition);
+            body.WriteInt64(0); // fetch_offset
+            body.WriteInt32(1024 * 1024); // partition_max_bytes
+        }
+    }
+
+    /// <summary>partition => (error, record bytes) of a one-topic Fetch v4 response.</summary>
+    private static Dictionary<int, (ErrorCode Error, int RecordBytes)> ReadFetchResults(byte[] response)
+    {
+        var reader = new KafkaReader(response);
+        reader.ReadInt32(); // throttle_time_ms
+        Assert.That(reader.ReadInt32(), Is.EqualTo(1), "topics");
+        reader.ReadString();
+        int count = reader.ReadInt32();
+        var results = new Dictionary<int, (ErrorCode, int)>();
+        for (int i = 0; i < count; i++)
+        {
+            int index = reader.ReadInt32();
+            var error = (ErrorCode)reader.ReadInt16();
+            reader.ReadInt64(); // high_watermark
+            reader.ReadInt64(); // last_stable_offset
+            reader.ReadInt32(); // aborted_transactions (empty)
+            int recordBytes = reader.ReadBytesSpan().Length;
+            results[index] = (error, recordBytes);
+        }
+        return results;
     }
 
     /// <summary>partition => (error, base offset) of a one-topic Produce v8 response.</summary>
