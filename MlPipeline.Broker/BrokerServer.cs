@@ -88,6 +88,9 @@ public sealed partial class BrokerServer : IAsyncDisposable
         Action<IServiceCollection>? configureServices, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.ConnectionsMaxIdle <= TimeSpan.Zero && options.ConnectionsMaxIdle != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectionsMaxIdle,
+                "BrokerOptions.ConnectionsMaxIdle must be positive, or Timeout.InfiniteTimeSpan to keep idle connections open.");
         cancellationToken.ThrowIfCancellationRequested();
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);

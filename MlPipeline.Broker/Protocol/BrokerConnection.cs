@@ -78,7 +78,8 @@ internal sealed partial class BrokerConnection
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         using var response = new KafkaWriter(InitialResponseBufferBytes, ArrayPool<byte>.Shared);
         // The timer cancels the pending read, which the loop then tells apart from a normal wake-up by _idleExpired.
-        await using var idleTimer = _maxIdle == Timeout.InfiniteTimeSpan ? null : _timeProvider.CreateTimer(
+        // Disposed (waiting for a running callback) before the reader completes, so no callback touches a finished reader.
+        var idleTimer = _maxIdle == Timeout.InfiniteTimeSpan ? null : _timeProvider.CreateTimer(
             static state => ((BrokerConnection)state!).OnIdleTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _input = input;
         _idleTimer = idleTimer;
@@ -126,6 +127,7 @@ internal sealed partial class BrokerConnection
         }
         finally
         {
+            if (idleTimer is not null) await idleTimer.DisposeAsync();
             await input.CompleteAsync();
             LogClosed(_peer);
         }

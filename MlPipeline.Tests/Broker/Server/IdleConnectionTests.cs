@@ -1,6 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using MlPipeline.Broker;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.State;
-using Microsoft.Extensions.DependencyInjection;
 using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Broker.Server;
@@ -49,6 +50,14 @@ public sealed class IdleConnectionTests
             Assert.That(fetchAnswer, Is.EqualTo(fetch));
             Assert.That(probeAnswer, Is.EqualTo(probe), "the connection still serves after the long poll");
         }
+    }
+
+    [Test]
+    public void ZeroIdleLimit_IsRefusedAtStart()
+    {
+        var options = new BrokerOptions { Host = "127.0.0.1", Port = 0, ConnectionsMaxIdle = TimeSpan.Zero };
+
+        Assert.That(async () => await BrokerServer.StartAsync(options), Throws.TypeOf<ArgumentOutOfRangeException>());
     }
 
     private static void WriteFetch(KafkaWriter body, string topic, int maxWaitMs)
