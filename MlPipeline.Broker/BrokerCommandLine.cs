@@ -15,10 +15,11 @@ public static class BrokerCommandLine
           --partitions <n>            Partitions of auto-created topics (default 3)
           --flush always|interval     fsync every produce, or every second (default interval)
           --no-auto-create            Do not create topics on first use
+          --connections-max-idle-ms <n>  Close connections idle this long; -1 never (default 600000)
           --help                      Show this text
         """;
 
-    private static readonly FrozenSet<string> ValueOptions = new[] { "--port", "--host", "--advertised-host", "--data-dir", "--partitions", "--flush" }.ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> ValueOptions = new[] { "--port", "--host", "--advertised-host", "--data-dir", "--partitions", "--flush", "--connections-max-idle-ms" }.ToFrozenSet(StringComparer.Ordinal);
 
     public static bool TryParse(IReadOnlyList<string> args, out BrokerOptions options, out string? error)
     {
@@ -62,6 +63,9 @@ public static class BrokerCommandLine
                     break;
                 case "--flush" when value is "always" or "interval":
                     options.FlushPolicy = value == "always" ? FlushPolicy.Always : FlushPolicy.Interval;
+                    break;
+                case "--connections-max-idle-ms" when int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int idleMs) && idleMs is -1 or > 0:
+                    options.ConnectionsMaxIdle = idleMs == -1 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(idleMs);
                     break;
                 default:
                     error = $"invalid value '{value}' for {name}";

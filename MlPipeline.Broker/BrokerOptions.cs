@@ -55,6 +55,14 @@ public sealed class BrokerOptions
     /// <summary>Largest request frame accepted; a larger size prefix closes the connection. <value>Default 100 MiB, as Kafka.</value></summary>
     public int MaxRequestBytes { get; set; } = 104_857_600;
 
+    /// <summary>
+    /// A connection with no request in flight that sends nothing for this long is closed (Kafka's
+    /// connections.max.idle.ms), so clients that vanished without a FIN, and idle sockets of forgotten clients,
+    /// do not pile up. Clients reconnect on their next request. <see cref="Timeout.InfiniteTimeSpan"/> never closes.
+    /// <value>Default 10 minutes, as Kafka.</value>
+    /// </summary>
+    public TimeSpan ConnectionsMaxIdle { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Smallest session timeout a group member may ask for. <value>Default 1 s (Kafka: 6 s) so tests can detect dead members quickly.</value></summary>
     public int GroupMinSessionTimeoutMs { get; set; } = 1_000;
 

@@ -26,6 +26,8 @@ public sealed partial class BrokerServer : IAsyncDisposable
     private readonly ILogger<BrokerServer> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly CancellationTokenSource _stopping = new();
+    // Shared by every connection so a client that reconnects after each bad frame is still rate-limited.
+    private readonly RejectedFrameLog _rejectedFrames;
     /// <summary>How long stopping waits for connections to finish their current request before cutting them off.</summary>
     private static readonly TimeSpan ConnectionDrainTimeout = TimeSpan.FromSeconds(5);
 
@@ -45,6 +47,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
         _timeProvider = services.GetRequiredService<TimeProvider>();
         _loggerFactory = services.GetRequiredService<ILoggerFactory>();
         _logger = _loggerFactory.CreateLogger<BrokerServer>();
+        _rejectedFrames = new RejectedFrameLog(_loggerFactory.CreateLogger<RejectedFrameLog>(), _timeProvider);
         Identity = identity;
     }
 
@@ -73,15 +76,28 @@ public sealed partial class BrokerServer : IAsyncDisposable
 
     /// <inheritdoc cref="StartAsync(BrokerOptions, ILoggerFactory?, CancellationToken)"/>
     public static Task<BrokerServer> StartAsync(
-        BrokerOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, CancellationToken cancellationToken = default)
+        BrokerOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, CancellationToken cancellationToken = default) =>
+        StartAsync(options, loggerFactory, timeProvider, configureServices: null, cancellationToken);
+
+    /// <summary>
+    /// As the public overloads, with a last say over the broker's services: tests replace the storage with a
+    /// faulty one (a failing disk) this way. Registrations added here win over the broker's own.
+    /// </summary>
+    internal static Task<BrokerServer> StartAsync(
+        BrokerOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider,
+        Action<IServiceCollection>? configureServices, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.ConnectionsMaxIdle <= TimeSpan.Zero && options.ConnectionsMaxIdle != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectionsMaxIdle,
+                "BrokerOptions.ConnectionsMaxIdle must be positive, or Timeout.InfiniteTimeSpan to keep idle connections open.");
         cancellationToken.ThrowIfCancellationRequested();
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(timeProvider ?? TimeProvider.System);
         services.AddBrokerCore(options);
+        configureServices?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         Socket? listener = null;
@@ -161,7 +177,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
-            var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, connectionLogger);
+            var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, _options.ConnectionsMaxIdle, _timeProvider, _rejectedFrames, connectionLogger);
             _connections[connection] = Task.Run(async () =>
             {
                 try
@@ -235,6 +251,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
             LogConnectionsCutOff(_connections.Count);
             foreach (var connection in _connections.Keys) connection.Abort();
         }
+        _rejectedFrames.Dispose(); // after the connections: writes the summaries still pending
         _topics.Dispose(); // flushes and closes every partition log
         await _services.DisposeAsync(); // disposes the store and the group coordinator
         _stopping.Dispose();

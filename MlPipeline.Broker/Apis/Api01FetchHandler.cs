@@ -12,7 +12,8 @@ namespace MlPipeline.Broker.Apis;
 // always at least one batch even over max_bytes. last_stable_offset = high watermark (no transactions, and
 // librdkafka reads up to LSO under its default read_committed). Records are empty, never null: librdkafka
 // cannot parse a -1 length. An offset outside [log start, high watermark] is OFFSET_OUT_OF_RANGE, which
-// triggers auto.offset.reset. Leader epochs are always 0 here.
+// triggers auto.offset.reset. Leader epochs are always 0 here. A partition whose log cannot be read (I/O
+// error) answers KAFKA_STORAGE_ERROR with no records; the other partitions of the fetch are unaffected.
 //
 // Per version: v5 adds log_start_offset; v7 adds the top-level error and session id (no fetch sessions:
 // session 0 tells clients to send full requests) and forgotten topics; v9 adds current_leader_epoch;
@@ -164,6 +165,7 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
             logStart = state.Log.LogStartOffset;
         }
         response.WriteInt32(partition.Index);
+        int errorPosition = response.Length; // a storage error is only known after the read
         response.WriteInt16(error);
         response.WriteInt64(highWatermark);
         response.WriteInt64(highWatermark); // last_stable_offset = high watermark: nothing is ever uncommitted
@@ -179,7 +181,13 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
             int limit = (int)Math.Min(partition.MaxBytes, Math.Max(0, budget));
             try
             {
-                written = state!.Log.Read(partition.FetchOffset, limit, response);
+                if (state!.TryRead(partition.FetchOffset, limit, response, out written) != ErrorCode.None)
+                {
+                    // The disk failed (KAFKA_STORAGE_ERROR, which clients retry): no records, whatever was copied.
+                    response.Truncate(lengthPosition + 4);
+                    response.PatchInt16(errorPosition, (short)ErrorCode.KafkaStorageError);
+                    written = 0;
+                }
             }
             catch (ObjectDisposedException) when (state!.IsClosed)
             {

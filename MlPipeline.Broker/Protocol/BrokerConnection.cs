@@ -14,13 +14,23 @@ namespace MlPipeline.Broker.Protocol;
 /// in-order answers for pipelining clients for free, and a parked Fetch or JoinGroup holds up only its own
 /// socket. Anything that cannot be answered (bad frame, unknown API, handler failure) closes this
 /// connection only, with one log line.
+/// A connection that waits for its next request longer than <see cref="BrokerOptions.ConnectionsMaxIdle"/> is
+/// closed. The idle timer runs only while the loop waits for bytes: a request being served (a parked Fetch or
+/// JoinGroup) is never idle, and any bytes received (even part of a frame) restart it.
 /// </summary>
 internal sealed partial class BrokerConnection
 {
     /// <summary>The size prefix of every frame.</summary>
     private const int SizePrefixBytes = 4;
 
-    /// <summary>A response buffer grown past this (a large fetch) is dropped rather than kept per connection.</summary>
+    /// <summary>Starting size of a connection's (pooled) response buffer: enough for everything but fetches.</summary>
+    private const int InitialResponseBufferBytes = 4096;
+
+    /// <summary>
+    /// A response buffer grown past this (large fetches) is kept while responses still fill a quarter of it, so a
+    /// consumer streaming big fetches reuses one buffer, and goes back to the pool once they get small (the
+    /// consumer caught up), so idle connections do not each hold megabytes.
+    /// </summary>
     private const int RetainedResponseBufferBytes = 4 * 1024 * 1024;
 
     private readonly Socket _socket;
@@ -29,12 +39,28 @@ internal sealed partial class BrokerConnection
     private readonly ILogger _logger;
     private readonly string _peer;
     private readonly string _clientHost;
+    private readonly TimeSpan _maxIdle;
+    private readonly TimeProvider _timeProvider;
+    // Shared by all connections: decides whether a rejected frame is a Warning or, from a flooding client, Debug.
+    private readonly RejectedFrameLog _rejectedFrames;
+    // Set by the idle timer's callback (a timer thread) and read by the connection loop.
+    private volatile bool _idleExpired;
+    // Timestamp (of _timeProvider) at which the loop started waiting for bytes; lets a late timer callback from an
+    // earlier wait recognise that the connection has been active since.
+    private long _waitingSince;
+    // The loop's reader and idle timer, for the timer's callback; set before the timer is first armed.
+    private PipeReader? _input;
+    private ITimer? _idleTimer;
 
-    public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, ILogger logger)
+    public BrokerConnection(Socket socket, ApiHandlerRegistry handlers, int maxRequestBytes, TimeSpan maxIdle, TimeProvider timeProvider,
+        RejectedFrameLog rejectedFrames, ILogger logger)
     {
+        _rejectedFrames = rejectedFrames;
         _socket = socket;
         _handlers = handlers;
         _maxRequestBytes = maxRequestBytes;
+        _maxIdle = maxIdle;
+        _timeProvider = timeProvider;
         _logger = logger;
         var remote = socket.RemoteEndPoint as IPEndPoint;
         _peer = remote?.ToString() ?? "unknown";
@@ -50,19 +76,37 @@ internal sealed partial class BrokerConnection
         await using var stream = new NetworkStream(_socket, ownsSocket: true);
         // Large reads so a burst of pipelined produce requests lands in few segments (often one).
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        var response = new KafkaWriter(4096);
+        using var response = new KafkaWriter(InitialResponseBufferBytes, ArrayPool<byte>.Shared);
+        // The timer cancels the pending read, which the loop then tells apart from a normal wake-up by _idleExpired.
+        // Disposed (waiting for a running callback) before the reader completes, so no callback touches a finished reader.
+        var idleTimer = _maxIdle == Timeout.InfiniteTimeSpan ? null : _timeProvider.CreateTimer(
+            static state => ((BrokerConnection)state!).OnIdleTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _input = input;
+        _idleTimer = idleTimer;
         LogConnected(_peer);
         try
         {
             while (true)
             {
+                _idleExpired = false;
+                Volatile.Write(ref _waitingSince, _timeProvider.GetTimestamp());
+                idleTimer?.Change(_maxIdle, Timeout.InfiniteTimeSpan);
                 var read = await input.ReadAsync(cancellationToken);
+                idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                // A timer that fired just as bytes arrived leaves a cancelled read with no idle verdict behind
+                // (or a stale verdict next time): only a cancelled read with the flag set means idle.
+                if (read.IsCanceled && _idleExpired)
+                {
+                    LogIdleClosed(_peer, (long)_maxIdle.TotalMilliseconds);
+                    return;
+                }
                 var buffer = read.Buffer;
                 bool frameInvalid;
                 while (TryTakeFrame(ref buffer, out var frame, out frameInvalid))
                 {
                     if (!await ServeAsync(frame, stream, response, cancellationToken)) return;
-                    if (response.Length > RetainedResponseBufferBytes) response = new KafkaWriter(4096);
+                    if (response.Capacity > RetainedResponseBufferBytes && response.Length < response.Capacity / 4)
+                        response.Shrink(InitialResponseBufferBytes);
                 }
                 if (frameInvalid) return;
                 if (read.IsCompleted)
@@ -83,9 +127,25 @@ internal sealed partial class BrokerConnection
         }
         finally
         {
+            if (idleTimer is not null) await idleTimer.DisposeAsync();
             await input.CompleteAsync();
             LogClosed(_peer);
         }
+    }
+
+    /// <summary>Timer callback: nothing arrived for the idle period, so wake the read loop to close.</summary>
+    private void OnIdleTimeout()
+    {
+        // The timer and the clock may disagree by a tick, and a late callback may belong to an earlier wait: either
+        // way the connection has not been idle long enough yet, so wait for the rest instead.
+        var remaining = _maxIdle - _timeProvider.GetElapsedTime(Volatile.Read(ref _waitingSince));
+        if (remaining > TimeSpan.Zero)
+        {
+            _idleTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        _idleExpired = true;
+        _input?.CancelPendingRead();
     }
 
     /// <summary>
@@ -102,7 +162,7 @@ internal sealed partial class BrokerConnection
         int size = BinaryPrimitives.ReadInt32BigEndian(prefix);
         if (size <= 0 || size > _maxRequestBytes)
         {
-            LogBadFrameSize(_peer, size, _maxRequestBytes);
+            LogBadFrameSize(_rejectedFrames.LevelFor(_clientHost), _peer, size, _maxRequestBytes);
             frameInvalid = true;
             return false;
         }
@@ -138,14 +198,14 @@ internal sealed partial class BrokerConnection
             var handler = _handlers.Find(header.ApiKey);
             if (handler is null)
             {
-                LogUnknownApi(_peer, header.ClientId, (short)header.ApiKey, header.ApiVersion);
+                LogUnknownApi(_rejectedFrames.LevelFor(_clientHost), _peer, header.ClientId, (short)header.ApiKey, header.ApiVersion);
                 return false;
             }
             // ApiVersions is the one API that must answer an unsupported version (with error 35), so the
             // client can retry lower; for every other API the client negotiated and must stay in range.
             if (header.ApiKey != ApiKey.ApiVersions && (header.ApiVersion < handler.MinVersion || header.ApiVersion > handler.MaxVersion))
             {
-                LogUnsupportedVersion(_peer, header.ClientId, header.ApiKey, header.ApiVersion, handler.MinVersion, handler.MaxVersion);
+                LogUnsupportedVersion(_rejectedFrames.LevelFor(_clientHost), _peer, header.ClientId, header.ApiKey, header.ApiVersion, handler.MinVersion, handler.MaxVersion);
                 return false;
             }
 
@@ -156,27 +216,26 @@ internal sealed partial class BrokerConnection
             bool respond = await handler.HandleAsync(request, response, cancellationToken);
             if (!respond) return true; // acks=0 produce: the protocol sends nothing back
             response.PatchInt32(sizePosition, response.Length - SizePrefixBytes);
-            await stream.WriteAsync(response.WrittenMemory, cancellationToken);
-            return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (Exception ex) when (ex is IOException or SocketException)
-        {
-            throw;
-        }
         catch (Exception ex)
         {
-            // A decoding error or a handler bug: this client's stream is no longer trustworthy, others are fine.
-            LogRequestFailed(ex, _peer, header.ClientId, header.ApiKey, header.ApiVersion, ex.Message);
+            // A decoding error, a handler bug, or storage the handler could not map to a Kafka error code (an
+            // IOException here is the disk's, not this socket's): this client's stream is no longer trustworthy,
+            // others are fine.
+            LogRequestFailed(_rejectedFrames.LevelFor(_clientHost), ex, _peer, header.ClientId, header.ApiKey, header.ApiVersion, ex.Message);
             return false;
         }
         finally
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+        // Outside the try: an IOException or SocketException here is the peer's, and ends the loop quietly.
+        await stream.WriteAsync(response.WrittenMemory, cancellationToken);
+        return true;
     }
 
     private static (RequestHeader Header, int Length) ReadHeader(ReadOnlySpan<byte> frame)
@@ -195,18 +254,21 @@ internal sealed partial class BrokerConnection
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} dropped: {Reason}")]
     private partial void LogDisconnected(string peer, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Closing connection from {Peer}: no request for {MaxIdleMs} ms")]
+    private partial void LogIdleClosed(string peer, long maxIdleMs);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Peer} closed mid-frame ({Bytes} bytes unread)")]
     private partial void LogTruncated(string peer, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer}: frame size {Size} is outside 1..{MaxRequestBytes}")]
-    private partial void LogBadFrameSize(string peer, int size, int maxRequestBytes);
+    [LoggerMessage(Message = "Closing connection from {Peer}: frame size {Size} is outside 1..{MaxRequestBytes}")]
+    private partial void LogBadFrameSize(LogLevel level, string peer, int size, int maxRequestBytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): unsupported API key {ApiKey} v{Version}")]
-    private partial void LogUnknownApi(string peer, string? clientId, short apiKey, short version);
+    [LoggerMessage(Message = "Closing connection from {Peer} (client {ClientId}): unsupported API key {ApiKey} v{Version}")]
+    private partial void LogUnknownApi(LogLevel level, string peer, string? clientId, short apiKey, short version);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} is outside the advertised range {Min}-{Max}")]
-    private partial void LogUnsupportedVersion(string peer, string? clientId, ApiKey apiKey, short version, short min, short max);
+    [LoggerMessage(Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} is outside the advertised range {Min}-{Max}")]
+    private partial void LogUnsupportedVersion(LogLevel level, string peer, string? clientId, ApiKey apiKey, short version, short min, short max);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} failed: {Reason}")]
-    private partial void LogRequestFailed(Exception exception, string peer, string? clientId, ApiKey apiKey, short version, string reason);
+    [LoggerMessage(Message = "Closing connection from {Peer} (client {ClientId}): {ApiKey} v{Version} failed: {Reason}")]
+    private partial void LogRequestFailed(LogLevel level, Exception exception, string peer, string? clientId, ApiKey apiKey, short version, string reason);
 }

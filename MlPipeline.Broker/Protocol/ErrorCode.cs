@@ -39,6 +39,7 @@ public enum ErrorCode : short
     OutOfOrderSequenceNumber = 45,
     DuplicateSequenceNumber = 46,
     InvalidProducerEpoch = 47,
+    KafkaStorageError = 56,
     UnknownProducerId = 59,
     GroupIdNotFound = 69,
     FencedLeaderEpoch = 74,

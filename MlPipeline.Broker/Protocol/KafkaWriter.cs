@@ -8,19 +8,59 @@ namespace MlPipeline.Broker.Protocol;
 /// Writes Kafka's big-endian primitive types into a growable buffer. A handler writes a response body;
 /// the server prepends the frame size and response header. Length prefixes that are only known after
 /// the content (record sets, arrays built while iterating) are reserved and patched.
+/// A writer built with an <see cref="ArrayPool{T}"/> rents its buffer and every larger one it grows into, and
+/// gives them back as it grows, shrinks or is disposed: a connection's large fetch responses then reuse pooled
+/// memory instead of allocating (and the kernel zeroing) fresh large-object-heap arrays each time.
 /// </summary>
-public sealed class KafkaWriter : IBufferWriter<byte>
+public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
 {
+    private const int MinimumCapacity = 16;
+    // Null for a writer that owns plain arrays (requests built by tests and tools, small responses).
+    private readonly ArrayPool<byte>? _pool;
     private byte[] _buffer;
     private int _length;
 
-    public KafkaWriter(int initialCapacity = 256) => _buffer = new byte[Math.Max(16, initialCapacity)];
+    public KafkaWriter(int initialCapacity = 256) => _buffer = new byte[Math.Max(MinimumCapacity, initialCapacity)];
+
+    /// <summary>A writer whose buffers come from (and go back to) <paramref name="pool"/>; dispose it when done.</summary>
+    public KafkaWriter(int initialCapacity, ArrayPool<byte> pool)
+    {
+        _pool = pool;
+        _buffer = pool.Rent(Math.Max(MinimumCapacity, initialCapacity));
+    }
 
     public int Length => _length;
+
+    /// <summary>Bytes the current buffer can hold before it has to grow.</summary>
+    public int Capacity => _buffer.Length;
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
 
     public void Reset() => _length = 0;
+
+    /// <summary>
+    /// Empties the writer and swaps its buffer for one of about <paramref name="capacity"/> bytes (giving a pooled
+    /// one back), so a buffer grown for one huge response is not held for the rest of a connection's life.
+    /// </summary>
+    public void Shrink(int capacity)
+    {
+        _length = 0;
+        capacity = Math.Max(MinimumCapacity, capacity);
+        if (_buffer.Length <= capacity) return;
+        var large = _buffer;
+        _buffer = _pool?.Rent(capacity) ?? new byte[capacity];
+        _pool?.Return(large);
+    }
+
+    /// <summary>Gives a pooled buffer back; the writer must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        if (_pool is null || _buffer.Length == 0) return;
+        var buffer = _buffer;
+        _buffer = [];
+        _length = 0;
+        _pool.Return(buffer);
+    }
 
     public void WriteInt8(sbyte value) => Span(1)[0] = (byte)value;
     public void WriteBoolean(bool value) => Span(1)[0] = value ? (byte)1 : (byte)0;
@@ -66,6 +106,18 @@ public sealed class KafkaWriter : IBufferWriter<byte>
     public void PatchInt32(int position, int value) =>
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
 
+    /// <summary>Overwrites an int16 written earlier at <paramref name="position"/> (an error code decided late).</summary>
+    public void PatchInt16(int position, short value) =>
+        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(position, 2), value);
+
+    /// <summary>Drops everything written after the first <paramref name="length"/> bytes (a part that failed half-way).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _length);
+        _length = length;
+    }
+
     public void WriteUnsignedVarInt(uint value)
     {
         while (value >= 0x80)
@@ -105,7 +157,17 @@ public sealed class KafkaWriter : IBufferWriter<byte>
     private void Ensure(int size)
     {
         if (_length + size <= _buffer.Length) return;
+        ObjectDisposedException.ThrowIf(_pool is not null && _buffer.Length == 0, this);
         int newSize = Math.Max(_buffer.Length * 2, _length + size);
-        Array.Resize(ref _buffer, newSize);
+        if (_pool is null)
+        {
+            Array.Resize(ref _buffer, newSize);
+            return;
+        }
+        var grown = _pool.Rent(newSize);
+        _buffer.AsSpan(0, _length).CopyTo(grown);
+        var outgrown = _buffer;
+        _buffer = grown;
+        _pool.Return(outgrown);
     }
 }

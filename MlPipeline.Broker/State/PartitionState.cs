@@ -1,3 +1,6 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.Storage;
 using MlPipeline.Broker.Storage.Records;
@@ -9,22 +12,35 @@ namespace MlPipeline.Broker.State;
 /// wait on. Owned by <see cref="TopicRegistry"/>. Appends are serialized by <c>_appendLock</c> so that the
 /// sequence check, the offset the log assigns and the sequence bookkeeping happen as one step; reads go
 /// straight to the log, which is safe to read concurrently.
+/// An append that fails with an I/O error (disk full, read-only, failing device) is answered with
+/// KAFKA_STORAGE_ERROR for this partition only, as Kafka does; the client retries, and the connection and the
+/// other partitions carry on.
 /// </summary>
-public sealed class PartitionState
+public sealed partial class PartitionState
 {
     private readonly Lock _appendLock = new();
+    private readonly ILogger _logger;
+    private readonly string _storageLocation;
+    // Appends that failed since the last one that succeeded; guarded by _appendLock. A failing disk is
+    // logged when it starts failing and when it recovers, not once per producer retry (which would flood).
+    private int _failedAppends;
+    // Reads that failed since the last one that succeeded; reads run concurrently, so it is updated with Interlocked.
+    private int _failedReads;
     // producerId => what it last wrote here; guarded by _appendLock.
     private readonly Dictionary<long, ProducerSequenceState> _producers = new();
     // Completed (and replaced) on every append or on close; fetches park on it.
     private TaskCompletionSource? _dataArrived;
     private volatile bool _closed;
 
-    internal PartitionState(string topic, int index, TopicConfig config, IPartitionLog log)
+    /// <param name="storageLocation">Where the log lives (data directory or "memory"), for the storage-error log line.</param>
+    internal PartitionState(string topic, int index, TopicConfig config, IPartitionLog log, string storageLocation = "memory", ILogger? logger = null)
     {
         Topic = topic;
         Index = index;
         Config = config;
         Log = log;
+        _storageLocation = storageLocation;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public string Topic { get; }
@@ -51,7 +67,7 @@ public sealed class PartitionState
             if (_closed) return (ErrorCode.UnknownTopicOrPartition, -1);
             if (producer.ProducerId < 0)
             {
-                baseOffset = Log.Append(batch);
+                if (!TryAppendToLog(batch, out baseOffset)) return (ErrorCode.KafkaStorageError, -1);
             }
             else
             {
@@ -67,12 +83,57 @@ public sealed class PartitionState
                     state = new ProducerSequenceState(producer.ProducerEpoch);
                     _producers.Add(producer.ProducerId, state);
                 }
-                baseOffset = Log.Append(batch);
+                // A failed append records nothing, so the producer's retry of this batch is not a duplicate.
+                if (!TryAppendToLog(batch, out baseOffset)) return (ErrorCode.KafkaStorageError, -1);
                 state.Record(producer.ProducerEpoch, producer.BaseSequence, producer.RecordCount, baseOffset);
             }
         }
         SignalDataArrived();
         return (ErrorCode.None, baseOffset);
+    }
+
+    /// <summary>Appends under <c>_appendLock</c>; false when the storage failed (logged per failure episode).</summary>
+    private bool TryAppendToLog(ReadOnlySpan<byte> batch, out long baseOffset)
+    {
+        try
+        {
+            baseOffset = Log.Append(batch);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (_failedAppends++ == 0) LogStorageFailed(ex, Topic, Index, _storageLocation, ex.Message);
+            baseOffset = -1;
+            return false;
+        }
+        if (_failedAppends > 0)
+        {
+            LogStorageRecovered(Topic, Index, _failedAppends);
+            _failedAppends = 0;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Reads batches for a fetch (see <see cref="IPartitionLog.Read"/>). An I/O error becomes
+    /// KAFKA_STORAGE_ERROR for this partition, logged when reads start failing and when they work again;
+    /// what the failed read had written into <paramref name="destination"/> is left for the caller to drop.
+    /// </summary>
+    public ErrorCode TryRead(long offset, int maxBytes, IBufferWriter<byte> destination, out int written)
+    {
+        try
+        {
+            written = Log.Read(offset, maxBytes, destination);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (Interlocked.Increment(ref _failedReads) == 1) LogReadFailed(ex, Topic, Index, _storageLocation, ex.Message);
+            written = 0;
+            return ErrorCode.KafkaStorageError;
+        }
+        // Read first so that the healthy path (every fetch) does no interlocked write.
+        if (Volatile.Read(ref _failedReads) > 0 && Interlocked.Exchange(ref _failedReads, 0) is > 0 and int failedBefore)
+            LogReadRecovered(Topic, Index, failedBefore);
+        return ErrorCode.None;
     }
 
     /// <summary>
@@ -102,4 +163,16 @@ public sealed class PartitionState
     }
 
     private void SignalDataArrived() => Interlocked.Exchange(ref _dataArrived, null)?.TrySetResult();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Appending to {Topic}-{Partition} in {StorageLocation} failed, producers get KAFKA_STORAGE_ERROR until an append succeeds: {Reason}")]
+    private partial void LogStorageFailed(Exception exception, string topic, int partition, string storageLocation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading {Topic}-{Partition} in {StorageLocation} failed, consumers get KAFKA_STORAGE_ERROR until a read succeeds: {Reason}")]
+    private partial void LogReadFailed(Exception exception, string topic, int partition, string storageLocation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading {Topic}-{Partition} works again after {FailedReads} failed reads")]
+    private partial void LogReadRecovered(string topic, int partition, int failedReads);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Appending to {Topic}-{Partition} works again after {FailedAppends} failed appends")]
+    private partial void LogStorageRecovered(string topic, int partition, int failedAppends);
 }

@@ -23,12 +23,15 @@ public sealed partial class TopicRegistry : IDisposable
     private readonly BrokerOptions _options;
     private readonly TopicConfigFactory _configs;
     private readonly ILogger<TopicRegistry> _logger;
+    // Partitions log their own storage faults; a factory, not a second ILogger field (the logging generator allows one).
+    private readonly ILoggerFactory _loggerFactory;
     private readonly Lock _changeGate = new();
     // topic name => live topic
     private readonly ConcurrentDictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
 
-    public TopicRegistry(ILogStore store, IGroupOffsetStore offsets, BrokerOptions options, TopicConfigFactory configs, ILogger<TopicRegistry> logger)
+    public TopicRegistry(ILogStore store, IGroupOffsetStore offsets, BrokerOptions options, TopicConfigFactory configs, ILogger<TopicRegistry> logger, ILoggerFactory loggerFactory)
     {
+        _loggerFactory = loggerFactory;
         _store = store;
         _offsets = offsets;
         _options = options;
@@ -193,8 +196,10 @@ public sealed partial class TopicRegistry : IDisposable
     private TopicState Open(TopicDescriptor descriptor)
     {
         var partitions = new PartitionState[descriptor.PartitionCount];
+        var partitionLogger = _loggerFactory.CreateLogger<PartitionState>();
         for (int i = 0; i < partitions.Length; i++)
-            partitions[i] = new PartitionState(descriptor.Name, i, descriptor.Config, _store.OpenPartition(descriptor, i));
+            partitions[i] = new PartitionState(descriptor.Name, i, descriptor.Config, _store.OpenPartition(descriptor, i),
+                _options.DataDirectory ?? "memory", partitionLogger);
         return new TopicState(descriptor, partitions);
     }
 

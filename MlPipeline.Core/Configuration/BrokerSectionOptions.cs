@@ -30,6 +30,10 @@ public sealed class BrokerSectionOptions
     /// <summary>When the embedded broker fsyncs: interval or always. <value>Default <see cref="FlushPolicy.Interval"/>.</value></summary>
     public FlushPolicy Flush { get; set; } = FlushPolicy.Interval;
 
+    /// <summary>The embedded broker closes a connection that sent no request for this many milliseconds (Kafka's
+    /// connections.max.idle.ms); -1 never closes one. <value>Default 600000 (10 minutes), as Kafka.</value></summary>
+    public int ConnectionsMaxIdleMs { get; set; } = 600_000;
+
     /// <summary>How long start-up and health checks wait for a broker before reporting it unreachable; also the
     /// clients' connection set-up timeout. <value>Default 10.</value></summary>
     public int StartupTimeoutSeconds { get; set; } = 10;

@@ -18,6 +18,7 @@ public static class EmbeddedBrokerOptionsFactory
             DefaultPartitions = broker.Partitions,
             DefaultRetentionMs = broker.RetentionMs,
             FlushPolicy = broker.Flush,
+            ConnectionsMaxIdle = broker.ConnectionsMaxIdleMs == -1 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(broker.ConnectionsMaxIdleMs),
             // The broker must accept the largest batch our producer may send (Kafka pairs message.max.bytes on
             // the broker with max.request.size on the producer).
             MaxMessageBytes = Math.Max(defaults.MaxMessageBytes, config.Producer.MaxRequestSize),

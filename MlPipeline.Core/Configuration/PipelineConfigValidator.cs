@@ -360,6 +360,13 @@ public sealed partial class PipelineConfigValidator
             errors.InvalidValue("broker.retention_ms", broker.RetentionMs, "must be a positive number of milliseconds, or -1 to keep data forever");
         }
 
+        // At least a second: shorter would cut off clients between ordinary requests (librdkafka's metadata refresh).
+        if (broker.ConnectionsMaxIdleMs != -1 && broker.ConnectionsMaxIdleMs < 1_000)
+        {
+            errors.InvalidValue("broker.connections_max_idle_ms", broker.ConnectionsMaxIdleMs,
+                "must be at least 1000 milliseconds, or -1 to never close idle connections");
+        }
+
         // Also socket.connection.setup.timeout.ms (>= 1000) and the admin socket.timeout.ms (<= 300000).
         InRange(errors, "broker.startup_timeout_seconds", broker.StartupTimeoutSeconds, 1, 300);
     }

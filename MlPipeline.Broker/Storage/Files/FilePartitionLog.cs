@@ -64,11 +64,10 @@ public sealed class FilePartitionLog : IPartitionLog
             var active = _segments[^1];
             if (active.Size > 0 && active.Size + batch.Length > _config.SegmentBytes)
                 active = Roll(baseOffset);
-            active.Append(prefix, batch[RecordBatchHeader.CrcPosition..], header, baseOffset);
-            if (_flushPolicy == FlushPolicy.Always)
-                active.Flush();
-            else
-                _dirty = true;
+            // With FlushPolicy.Always the segment fsyncs before publishing the batch: a failed fsync must not
+            // leave a batch readers can see while the log end offset (and the producer's answer) says it failed.
+            active.Append(prefix, batch[RecordBatchHeader.CrcPosition..], header, baseOffset, flushToDisk: _flushPolicy == FlushPolicy.Always);
+            _dirty = _flushPolicy != FlushPolicy.Always;
             Volatile.Write(ref _logEndOffset, baseOffset + header.LastOffsetDelta + 1);
             return baseOffset;
         }

@@ -78,8 +78,13 @@ internal sealed class LogSegment : IDisposable
         return segment;
     }
 
-    /// <summary>Appends one batch whose first 16 bytes were already stamped (offset, leader epoch) in <paramref name="prefix"/>.</summary>
-    public void Append(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> rest, in RecordBatchHeader header, long baseOffset)
+    /// <summary>
+    /// Appends one batch whose first 16 bytes were already stamped (offset, leader epoch) in <paramref name="prefix"/>,
+    /// forcing it to disk first when <paramref name="flushToDisk"/>. If a write or the flush throws, nothing is
+    /// published: the next append overwrites the same position (the index entry, if one was added, then points at
+    /// the batch that really lands there, which gets the same base offset).
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> rest, in RecordBatchHeader header, long baseOffset, bool flushToDisk)
     {
         var position = _size;
         var length = prefix.Length + rest.Length;
@@ -90,6 +95,8 @@ internal sealed class LogSegment : IDisposable
         }
         RandomAccess.Write(_handle, prefix, position);
         RandomAccess.Write(_handle, rest, position + prefix.Length);
+        if (flushToDisk)
+            Flush();
         _bytesSinceIndexEntry += length;
         if (header.MaxTimestamp > _maxTimestamp)
             Volatile.Write(ref _maxTimestamp, header.MaxTimestamp);

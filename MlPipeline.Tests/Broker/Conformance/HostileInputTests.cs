@@ -31,7 +31,8 @@ public sealed class HostileInputTests
     [Test]
     public async Task FiveThousandMalformedFrames_BrokerKeepsServingRealClientsAndEarlierDataIsIntact()
     {
-        // Every rejected frame is a broker warning; thousands of them would bury the run's output, so errors only.
+        // Rejected frames warn only once a minute per client address (RejectedFrameLog); errors only keeps this
+        // run's output to what would be a real problem.
         using var loggerFactory = NUnitProgressLoggerProvider.CreateFactory(LogLevel.Error);
         await using var broker = await BrokerServer.StartAsync(new BrokerOptions { Host = "127.0.0.1", Port = 0 }, loggerFactory);
         string intactTopic = UniqueNames.For("intact");

@@ -10,7 +10,8 @@ public sealed class BrokerCommandLineTests
     public void AllOptions_AreParsedIntoBrokerOptions()
     {
         bool parsed = BrokerCommandLine.TryParse(
-            ["--port", "0", "--host", "0.0.0.0", "--data-dir", "data", "--partitions", "5", "--flush", "always", "--no-auto-create"],
+            ["--port", "0", "--host", "0.0.0.0", "--data-dir", "data", "--partitions", "5", "--flush", "always", "--no-auto-create",
+             "--connections-max-idle-ms", "30000"],
             out var options, out string? error);
 
         using (Assert.EnterMultipleScope())
@@ -22,12 +23,14 @@ public sealed class BrokerCommandLineTests
             Assert.That(options.DefaultPartitions, Is.EqualTo(5));
             Assert.That(options.FlushPolicy, Is.EqualTo(FlushPolicy.Always));
             Assert.That(options.AutoCreateTopics, Is.False);
+            Assert.That(options.ConnectionsMaxIdle, Is.EqualTo(TimeSpan.FromSeconds(30)));
         }
     }
 
     [TestCase(new[] { "--port", "70000" }, "invalid value '70000' for --port")]
     [TestCase(new[] { "--flush", "sometimes" }, "invalid value 'sometimes' for --flush")]
     [TestCase(new[] { "--partitions" }, "--partitions needs a value")]
+    [TestCase(new[] { "--connections-max-idle-ms", "0" }, "invalid value '0' for --connections-max-idle-ms")]
     [TestCase(new[] { "--verbose" }, "unknown option '--verbose'")]
     public void BadArguments_AreRejectedWithAClearMessage(string[] args, string expected)
     {
@@ -38,5 +41,13 @@ public sealed class BrokerCommandLineTests
             Assert.That(parsed, Is.False);
             Assert.That(error, Is.EqualTo(expected));
         }
+    }
+
+    [Test]
+    public void ConnectionsMaxIdleMinusOne_NeverClosesIdleConnections()
+    {
+        BrokerCommandLine.TryParse(["--connections-max-idle-ms", "-1"], out var options, out _);
+
+        Assert.That(options.ConnectionsMaxIdle, Is.EqualTo(Timeout.InfiniteTimeSpan));
     }
 }

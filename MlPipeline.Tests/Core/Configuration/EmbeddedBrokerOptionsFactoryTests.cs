@@ -21,6 +21,7 @@ public sealed class EmbeddedBrokerOptionsFactoryTests
             Assert.That(options.DefaultPartitions, Is.EqualTo(3));
             Assert.That(options.DefaultRetentionMs, Is.EqualTo(604_800_000));
             Assert.That(options.FlushPolicy, Is.EqualTo(FlushPolicy.Interval));
+            Assert.That(options.ConnectionsMaxIdle, Is.EqualTo(TimeSpan.FromMinutes(10)));
             Assert.That(options.MaxMessageBytes, Is.EqualTo(new BrokerOptions().MaxMessageBytes));
         }
     }
@@ -31,5 +32,13 @@ public sealed class EmbeddedBrokerOptionsFactoryTests
         var config = new PipelineConfig { Producer = { MaxRequestSize = 5_000_000 } };
 
         Assert.That(EmbeddedBrokerOptionsFactory.Create(config).MaxMessageBytes, Is.EqualTo(5_000_000));
+    }
+
+    [Test]
+    public void Create_ConnectionsMaxIdleMinusOne_NeverClosesIdleConnections()
+    {
+        var config = new PipelineConfig { Broker = { ConnectionsMaxIdleMs = -1 } };
+
+        Assert.That(EmbeddedBrokerOptionsFactory.Create(config).ConnectionsMaxIdle, Is.EqualTo(Timeout.InfiniteTimeSpan));
     }
 }

@@ -61,6 +61,7 @@ public sealed class PipelineConfigValidationTests
         yield return Case("broker:\n  port: 70000", "broker.port = '70000' must be between 0 and 65535");
         yield return Case("broker:\n  partitions: 0", "broker.partitions = '0' must be between 1 and 10000");
         yield return Case("broker:\n  retention_ms: 0", "broker.retention_ms = '0' must be a positive number of milliseconds, or -1 to keep data forever");
+        yield return Case("broker:\n  connections_max_idle_ms: 999", "broker.connections_max_idle_ms = '999' must be at least 1000 milliseconds, or -1 to never close idle connections");
         yield return Case("broker:\n  startup_timeout_seconds: 0", "broker.startup_timeout_seconds = '0' must be between 1 and 300");
         yield return Case("http:\n  port: -1", "http.port = '-1' must be between 0 and 65535");
         yield return Case("service:\n  shutdown_timeout_seconds: 0", "service.shutdown_timeout_seconds = '0' must be between 1 and 3600");
