@@ -54,7 +54,7 @@ public sealed class TrainingStage(
 
     private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        var payload = DatasetPayloadJson.FromData<ProcessedDataPayload>(message.Envelope.Data);
+        var payload = message.Envelope.ReadData(DatasetPayloadJson.ProcessedData);
         var store = await stores.GetAsync(cancellationToken);
         await store.RecordSchemaAsync(payload.DatasetId, payload.Schema, cancellationToken);
         long added = 0;
