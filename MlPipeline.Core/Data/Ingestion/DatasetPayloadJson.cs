@@ -48,8 +48,11 @@ public static class DatasetPayloadJson
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    Converters = [typeof(RawRowListJsonConverter), typeof(ProcessedRowListJsonConverter)])]
 [JsonSerializable(typeof(RawDataPayload))]
 [JsonSerializable(typeof(ProcessedDataPayload))]
 [JsonSerializable(typeof(RejectedRowPayload))]
+[JsonSerializable(typeof(RawRow))]
+[JsonSerializable(typeof(ProcessedRow))]
 internal sealed partial class DatasetPayloadJsonContext : JsonSerializerContext;

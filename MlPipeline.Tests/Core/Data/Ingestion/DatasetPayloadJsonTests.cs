@@ -107,6 +107,53 @@ public sealed class DatasetPayloadJsonTests
         Assert.That(Canonical(DatasetPayloadJson.FromData<RejectedRowPayload>(serializer.Deserialize(bytes).Data)), Is.EqualTo(Canonical(payload)));
     }
 
+    private const string Head = "\"kind\":\"rows\",\"dataset_id\":\"ds\",\"model\":\"m\",\"schema\":{\"label_column\":\"y\",\"features\":[{\"name\":\"a\",\"kind\":\"Numeric\"}],\"excluded_columns\":[]}";
+
+    [TestCase("{" + Head + ",\"rows\":[{\"row_number\":1,\"values\":{\"a\":\"1\",\"b\":\"x\"}},{\"values\":{\"b\":\"y\",\"a\":\"2\",\"c\":null},\"row_number\":2,\"extra\":[1]}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"row_number\":1,\"values\":{\"\\u0061\":\"1\",\"a b\":\"\\u00e9\"},\"error\":\"bad\"},{\"row_number\":2,\"values\":null,\"error\":null},null]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"row_number\":1,\"values\":{\"a\":\"1\",\"a\":\"2\"}},{}]}")]
+    [TestCase("{" + Head + ",\"rows\":[]}")]
+    [TestCase("{" + Head + ",\"rows\":null,\"row_count\":3}")]
+    public void RawData_ReadFromAnyLayout_EqualsTheReflectionReader(string json) =>
+        Assert.That(
+            Canonical(JsonSerializer.Deserialize(json, DatasetPayloadJson.RawData)),
+            Is.EqualTo(Canonical(JsonSerializer.Deserialize<RawDataPayload>(json, DatasetPayloadJson.Options))));
+
+    [TestCase("{" + Head + ",\"rows\":[{\"dataset_id\":\"ds\",\"row_number\":1,\"numeric\":{\"a\":1.5,\"n\":\"NaN\",\"i\":\"-Infinity\"},\"categorical\":{\"c\":\"x\"},\"label\":\"Infinity\"},{\"label\":2,\"categorical\":{},\"numeric\":{\"n\":-0.0,\"a\":1e300},\"row_number\":2,\"dataset_id\":\"other\",\"x\":{}}],\"rejected\":[{\"row_number\":3,\"reason\":\"r\"}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"dataset_id\":null,\"numeric\":null,\"categorical\":null},null],\"rejected\":null}")]
+    public void ProcessedData_ReadFromAnyLayout_EqualsTheReflectionReader(string json) =>
+        Assert.That(
+            Canonical(JsonSerializer.Deserialize(json, DatasetPayloadJson.ProcessedData)),
+            Is.EqualTo(Canonical(JsonSerializer.Deserialize<ProcessedDataPayload>(json, DatasetPayloadJson.Options))));
+
+    [TestCase("{" + Head + ",\"rows\":[{\"row_number\":\"1\"}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"row_number\":1.5}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"values\":{\"a\":1}}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"values\":[]}]}")]
+    [TestCase("{" + Head + ",\"rows\":{}}")]
+    [TestCase("{" + Head + ",\"rows\":[[]]}")]
+    public void RawData_OfTheWrongShape_FailsLikeTheReflectionReader(string json)
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(() => JsonSerializer.Deserialize<RawDataPayload>(json, DatasetPayloadJson.Options), Throws.InstanceOf<JsonException>());
+            Assert.That(() => JsonSerializer.Deserialize(json, DatasetPayloadJson.RawData), Throws.InstanceOf<JsonException>());
+        }
+    }
+
+    [TestCase("{" + Head + ",\"rows\":[{\"label\":\"nan\"}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"label\":\"1.5\"}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"numeric\":{\"a\":true}}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"categorical\":{\"a\":1}}]}")]
+    public void ProcessedData_OfTheWrongShape_FailsLikeTheReflectionReader(string json)
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(() => JsonSerializer.Deserialize<ProcessedDataPayload>(json, DatasetPayloadJson.Options), Throws.InstanceOf<JsonException>());
+            Assert.That(() => JsonSerializer.Deserialize(json, DatasetPayloadJson.ProcessedData), Throws.InstanceOf<JsonException>());
+        }
+    }
+
     // The records hold dictionaries and lists, which compare by reference; their JSON compares by value.
     private static string Canonical<T>(T payload) => JsonSerializer.Serialize(payload, DatasetPayloadJson.Options);
 }
