@@ -53,6 +53,4 @@ public static class DatasetPayloadJson
 [JsonSerializable(typeof(RawDataPayload))]
 [JsonSerializable(typeof(ProcessedDataPayload))]
 [JsonSerializable(typeof(RejectedRowPayload))]
-[JsonSerializable(typeof(RawRow))]
-[JsonSerializable(typeof(ProcessedRow))]
 internal sealed partial class DatasetPayloadJsonContext : JsonSerializerContext;

@@ -6,7 +6,7 @@ namespace MlPipeline.Core.Data.Ingestion;
 /// <summary>
 /// Reads the <c>rows</c> of a PROCESSED_DATA chunk without allocating feature names and the dataset id once per row
 /// (see <see cref="RepeatedNameCache"/>) and with each row's dictionaries sized once. Same wire shape and same result
-/// as the generated reader; writing is left to the generated code.
+/// as the generated code, in both directions.
 /// </summary>
 internal sealed class ProcessedRowListJsonConverter : JsonConverter<IReadOnlyList<ProcessedRow>>
 {
@@ -27,10 +27,46 @@ internal sealed class ProcessedRowListJsonConverter : JsonConverter<IReadOnlyLis
 
     public override void Write(Utf8JsonWriter writer, IReadOnlyList<ProcessedRow> value, JsonSerializerOptions options)
     {
+        // By hand rather than a serializer call per row (which allocates per call); the output is the generated one's,
+        // field for field: snake_case in record order, nulls left out.
         writer.WriteStartArray();
         foreach (var row in value)
         {
-            JsonSerializer.Serialize(writer, row, DatasetPayloadJsonContext.Default.ProcessedRow);
+            if (row is null)
+            {
+                writer.WriteNullValue();
+                continue;
+            }
+
+            writer.WriteStartObject();
+            if (row.DatasetId is not null)
+            {
+                writer.WriteString("dataset_id"u8, row.DatasetId);
+            }
+
+            writer.WriteNumber("row_number"u8, row.RowNumber);
+            if (row.Numeric is not null)
+            {
+                writer.WritePropertyName("numeric"u8);
+                writer.WriteStartObject();
+                foreach (var (name, number) in row.Numeric)
+                {
+                    writer.WritePropertyName(name);
+                    PayloadWriting.WriteDouble(writer, number);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            if (row.Categorical is not null)
+            {
+                writer.WritePropertyName("categorical"u8);
+                PayloadWriting.WriteStringDictionary(writer, row.Categorical);
+            }
+
+            writer.WritePropertyName("label"u8);
+            PayloadWriting.WriteDouble(writer, row.Label);
+            writer.WriteEndObject();
         }
 
         writer.WriteEndArray();

@@ -6,7 +6,7 @@ namespace MlPipeline.Core.Data.Ingestion;
 /// <summary>
 /// Reads the <c>rows</c> of a RAW_DATA chunk without allocating each column name once per row (see
 /// <see cref="RepeatedNameCache"/>) and with each row's dictionary sized once. Same wire shape and same result as the
-/// generated reader; writing is left to the generated code.
+/// generated code, in both directions.
 /// </summary>
 internal sealed class RawRowListJsonConverter : JsonConverter<IReadOnlyList<RawRow>>
 {
@@ -26,10 +26,31 @@ internal sealed class RawRowListJsonConverter : JsonConverter<IReadOnlyList<RawR
 
     public override void Write(Utf8JsonWriter writer, IReadOnlyList<RawRow> value, JsonSerializerOptions options)
     {
+        // By hand rather than a serializer call per row (which allocates per call); the output is the generated one's,
+        // field for field: snake_case in record order, nulls left out.
         writer.WriteStartArray();
         foreach (var row in value)
         {
-            JsonSerializer.Serialize(writer, row, DatasetPayloadJsonContext.Default.RawRow);
+            if (row is null)
+            {
+                writer.WriteNullValue();
+                continue;
+            }
+
+            writer.WriteStartObject();
+            writer.WriteNumber("row_number"u8, row.RowNumber);
+            if (row.Values is not null)
+            {
+                writer.WritePropertyName("values"u8);
+                PayloadWriting.WriteStringDictionary(writer, row.Values);
+            }
+
+            if (row.Error is not null)
+            {
+                writer.WriteString("error"u8, row.Error);
+            }
+
+            writer.WriteEndObject();
         }
 
         writer.WriteEndArray();

@@ -30,6 +30,8 @@ public sealed class DatasetPayloadJsonTests
             new RawRow(1, new Dictionary<string, string> { [""] = "0", ["Date"] = "2023-11-24", ["Age"] = "34", ["Product Category"] = "Beauty", ["Total Amount"] = "150" }, null),
             new RawRow(2, new Dictionary<string, string> { [""] = "1", ["Date"] = "2023-02-27" }, "expected 5 fields, found 2"),
             new RawRow(3, new Dictionary<string, string> { ["Age"] = "Ünïcødé \"quoted\" <tag> & \\ \t" }, null),
+            new RawRow(4, null!, "no values at all"),
+            new RawRow(5, new Dictionary<string, string> { ["Age"] = null! }, null),
         ]);
         yield return new RawDataPayload(DatasetMessageKinds.DatasetEnd, "ds-1", "sales", Schema, RowCount: 3);
     }
@@ -42,6 +44,7 @@ public sealed class DatasetPayloadJsonTests
                 new Dictionary<string, double> { ["Age"] = 34, ["Date.year"] = 2023, ["Date.month"] = 11, ["Date.day"] = 24, ["Date.day_of_week"] = 5, ["odd"] = 0.1 + 0.2 },
                 new Dictionary<string, string> { ["Product Category"] = "Beauty" }, 150),
             new ProcessedRow("ds-1", 4, new Dictionary<string, double> { ["Age"] = double.NaN, ["inf"] = double.PositiveInfinity }, new Dictionary<string, string>(), -1e-300),
+            new ProcessedRow(null!, 5, null!, null!, double.NegativeInfinity),
         ],
         [new RowRejection(2, "column 'Age' value 'abc' is not a number")]);
         yield return new ProcessedDataPayload(DatasetMessageKinds.DatasetEnd, "ds-1", "sales", Schema, RowCount: 4);
