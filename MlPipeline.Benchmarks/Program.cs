@@ -2,6 +2,7 @@
 // Each benchmark is one IBenchmarkCommand in its own folder; adding one is a file there plus one line below.
 using MlPipeline.Benchmarks.Broker;
 using MlPipeline.Benchmarks.Common;
+using MlPipeline.Benchmarks.Envelope;
 using MlPipeline.Benchmarks.Serving;
 using MlPipeline.Benchmarks.Ingestion;
 using MlPipeline.Benchmarks.Training;
@@ -13,6 +14,7 @@ IBenchmarkCommand[] commands =
     new IngestionBenchmarkCommand(),
     new TrainingBenchmarkCommand(),
     new TrainingStoreBenchmarkCommand(),
+    new EnvelopeBenchmarkCommand(),
 ];
 
 return await BenchmarkDispatcher.RunAsync(commands, args);

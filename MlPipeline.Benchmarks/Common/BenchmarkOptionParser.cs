@@ -45,7 +45,9 @@ public sealed class BenchmarkOptionParser
     public BenchmarkOptionParser Double(string name, double min, double max, Action<double> apply) =>
         Option(
             name,
-            $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}",
+            max == double.MaxValue
+                ? $"a number ≥ {min.ToString(CultureInfo.InvariantCulture)}"
+                : $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}",
             text => Accept(
                 double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= min && value <= max,
                 apply,

@@ -64,7 +64,7 @@ public sealed class ProcessingStage(
 
     private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        var raw = DatasetPayloadJson.FromData<RawDataPayload>(message.Envelope.Data);
+        var raw = message.Envelope.ReadData(DatasetPayloadJson.RawData);
         switch (raw.Kind)
         {
             case DatasetMessageKinds.Rows:
@@ -92,7 +92,7 @@ public sealed class ProcessingStage(
 
     private Task ForwardAsync(ConsumedMessage source, ProcessedDataPayload payload, CancellationToken cancellationToken)
     {
-        var processed = messages.CreateReply(source.Envelope, MessageType.ProcessedData, Source, DatasetPayloadJson.ToData(payload));
+        var processed = messages.CreateReply(source.Envelope, MessageType.ProcessedData, Source, payload, DatasetPayloadJson.ProcessedData);
         return producer.SendAsync(config.Topics.ProcessedDataTopic, processed, payload.DatasetId, cancellationToken);
     }
 
@@ -105,7 +105,7 @@ public sealed class ProcessingStage(
         }
 
         var payload = new RejectedRowPayload(DatasetMessageKinds.RejectedRow, raw.DatasetId, row.RowNumber, row.Values, reason);
-        var envelope = messages.CreateReply(source.Envelope, MessageType.RawData, Source, DatasetPayloadJson.ToData(payload));
+        var envelope = messages.CreateReply(source.Envelope, MessageType.RawData, Source, payload, DatasetPayloadJson.RejectedRow);
         // The same dlq_* headers the consumer manager writes, so one tool reads every dead-letter record.
         var headers = new Headers
         {

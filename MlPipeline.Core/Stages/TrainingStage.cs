@@ -55,7 +55,7 @@ public sealed class TrainingStage(
 
     private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        var payload = DatasetPayloadJson.FromData<ProcessedDataPayload>(message.Envelope.Data);
+        var payload = message.Envelope.ReadData(DatasetPayloadJson.ProcessedData);
         var store = await stores.GetAsync(cancellationToken);
         await store.RecordSchemaAsync(payload.DatasetId, payload.Schema, cancellationToken);
         // One call per message: the store writes its rows in batches of performance.batch_processing_size lines, one

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace MlPipeline.Core.Data.Ingestion;
 
 /// <summary>The <c>data.kind</c> values of RAW_DATA and PROCESSED_DATA envelopes (docs/topics.md).</summary>
@@ -48,24 +44,3 @@ public sealed record ProcessedDataPayload(
 
 /// <summary>The value of a dead-lettered row: where it came from, its raw values and why it was refused.</summary>
 public sealed record RejectedRowPayload(string Kind, string DatasetId, long RowNumber, IReadOnlyDictionary<string, string> Values, string Reason);
-
-/// <summary>Converts the payload records to and from the envelope's <c>data</c> object (snake_case, like the whole wire contract).</summary>
-public static class DatasetPayloadJson
-{
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        // Feature names are data ("Product Category"): dictionary keys stay as written.
-        DictionaryKeyPolicy = null,
-        // R² is NaN when a holdout's labels are all equal; an event must still be sendable.
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public static JsonObject ToData<T>(T payload) =>
-        JsonSerializer.SerializeToNode(payload, Options)?.AsObject() ?? throw new InvalidOperationException("Payload serialized to null.");
-
-    /// <summary>Reads a payload; throws <see cref="JsonException"/> (with the reason) when it is not one.</summary>
-    public static T FromData<T>(JsonObject data) =>
-        data.Deserialize<T>(Options) ?? throw new JsonException($"data is not a {typeof(T).Name}.");
-}

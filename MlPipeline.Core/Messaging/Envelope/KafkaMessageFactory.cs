@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace MlPipeline.Core.Messaging.Envelope;
 
@@ -12,23 +13,52 @@ public sealed class KafkaMessageFactory(TimeProvider timeProvider)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         ArgumentNullException.ThrowIfNull(data);
+        return Create(type, source, new NodeEnvelopeData(data), metadata);
+    }
 
-        var now = timeProvider.GetUtcNow();
-        return new KafkaMessage
+    /// <summary>
+    /// An envelope whose <c>data</c> is <paramref name="payload"/>, serialized with <paramref name="typeInfo"/> straight into
+    /// the envelope's bytes when it is sent (no DOM in between). The payload is read at that moment, not now: do not
+    /// change it after handing it over.
+    /// </summary>
+    /// <param name="typeInfo">Must describe a JSON object (a class, record or dictionary), since <c>data</c> is one.</param>
+    public KafkaMessage Create<TPayload>(
+        MessageType type, string source, TPayload payload, JsonTypeInfo<TPayload> typeInfo, EnvelopeMetadata? metadata = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        if (typeInfo.Kind is not (JsonTypeInfoKind.Object or JsonTypeInfoKind.Dictionary))
         {
-            // Version 7 UUIDs are unique like v4 but sort by creation time, which keeps logs and stores readable.
-            MessageId = Guid.CreateVersion7(now).ToString(),
-            MessageType = type,
-            Timestamp = now.ToUniversalTime(),
-            Source = source,
-            Data = data,
-            // Copied so that a caller reusing one metadata object for many messages cannot alias them.
-            Metadata = metadata?.Clone() ?? new EnvelopeMetadata(),
-        };
+            throw new ArgumentException($"data must be a JSON object, but {typeof(TPayload).Name} serializes as {typeInfo.Kind}.", nameof(typeInfo));
+        }
+
+        return Create(type, source, new TypedEnvelopeData<TPayload>(payload, typeInfo), metadata);
     }
 
     /// <summary>A message answering <paramref name="request"/>: its correlation id is the request's message id.</summary>
-    public KafkaMessage CreateReply(KafkaMessage request, MessageType type, string source, JsonObject data)
+    public KafkaMessage CreateReply(KafkaMessage request, MessageType type, string source, JsonObject data) =>
+        Create(type, source, data, ReplyMetadata(request));
+
+    /// <summary>A typed-payload reply (see <see cref="Create{TPayload}"/>); its correlation id is the request's message id.</summary>
+    public KafkaMessage CreateReply<TPayload>(KafkaMessage request, MessageType type, string source, TPayload payload, JsonTypeInfo<TPayload> typeInfo) =>
+        Create(type, source, payload, typeInfo, ReplyMetadata(request));
+
+    private KafkaMessage Create(MessageType type, string source, EnvelopeData data, EnvelopeMetadata? metadata)
+    {
+        var now = timeProvider.GetUtcNow();
+        return new KafkaMessage(
+            // Version 7 UUIDs are unique like v4 but sort by creation time, which keeps logs and stores readable.
+            Guid.CreateVersion7(now).ToString(),
+            type,
+            now.ToUniversalTime(),
+            source,
+            data,
+            // Copied so that a caller reusing one metadata object for many messages cannot alias them.
+            metadata?.Clone() ?? new EnvelopeMetadata());
+    }
+
+    private static EnvelopeMetadata ReplyMetadata(KafkaMessage request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var metadata = new EnvelopeMetadata { CorrelationId = request.MessageId };
@@ -37,6 +67,6 @@ public sealed class KafkaMessageFactory(TimeProvider timeProvider)
             metadata.DatasetId = datasetId;
         }
 
-        return Create(type, source, data, metadata);
+        return metadata;
     }
 }

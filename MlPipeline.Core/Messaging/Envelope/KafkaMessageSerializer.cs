@@ -1,19 +1,25 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace MlPipeline.Core.Messaging.Envelope;
 
 /// <summary>
-/// Envelope ⇄ UTF-8 JSON bytes. Reading checks the contract field by field first so a bad payload is
-/// rejected with a reason an operator can act on (it ends up in the dead-letter <c>dlq_error</c> header).
+/// Envelope ⇄ UTF-8 JSON bytes. A well-formed envelope is read in one pass without building a DOM
+/// (<see cref="KafkaMessageReader"/>); anything else goes through the field-by-field contract check, so a bad payload
+/// is rejected with a reason an operator can act on (it ends up in the dead-letter <c>dlq_error</c> header).
 /// </summary>
 public sealed class KafkaMessageSerializer
 {
+    // Built from the writer converter so serialization gets System.Text.Json's pooled output buffers. Immutable once used.
+    private static readonly JsonTypeInfo<KafkaMessage> WriteTypeInfo = JsonMetadataServices.CreateValueInfo<KafkaMessage>(
+        new JsonSerializerOptions { TypeInfoResolver = KafkaMessageJsonContext.Default }, new KafkaMessageJsonWriter());
+
     public byte[] Serialize(KafkaMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return JsonSerializer.SerializeToUtf8Bytes(message, KafkaMessageJsonContext.Default.KafkaMessage);
+        return JsonSerializer.SerializeToUtf8Bytes(message, WriteTypeInfo);
     }
 
     /// <exception cref="InvalidEnvelopeException">The payload is not a valid envelope.</exception>
@@ -21,6 +27,19 @@ public sealed class KafkaMessageSerializer
         TryDeserialize(payload, out var message, out var reason) ? message : throw new InvalidEnvelopeException(reason);
 
     public bool TryDeserialize(
+        ReadOnlySpan<byte> payload,
+        [NotNullWhen(true)] out KafkaMessage? message,
+        [NotNullWhen(false)] out string? reason)
+    {
+        reason = null;
+        return KafkaMessageReader.TryRead(payload, out message) || TryDeserializeExplained(payload, out message, out reason);
+    }
+
+    /// <summary>
+    /// The slow path, for what the one-pass reader declined (in practice: invalid envelopes): a DOM, checked field by
+    /// field. Its wording is the contract of the <c>dlq_error</c> header, so it is kept as it always was.
+    /// </summary>
+    private static bool TryDeserializeExplained(
         ReadOnlySpan<byte> payload,
         [NotNullWhen(true)] out KafkaMessage? message,
         [NotNullWhen(false)] out string? reason)
