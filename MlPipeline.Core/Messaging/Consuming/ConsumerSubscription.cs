@@ -14,7 +14,8 @@ namespace MlPipeline.Core.Messaging.Consuming;
 /// its own partition — but a slow partition whose backlog fills the whole window does hold up the fetch of the others.
 /// A rebalance (which librdkafka only runs inside Consume, on this thread) drops what the revoked partitions still
 /// had queued, waits for their running handlers (at most the grace period) and only then commits, so the committed
-/// offsets are exactly the work done and the new owner neither loses nor repeats committed work.
+/// offsets are exactly the work done and the new owner neither loses nor repeats committed work. A handler running
+/// longer than max.poll.interval.ms stops the polling, so the member leaves the group as Kafka intends.
 /// </summary>
 internal sealed class ConsumerSubscription : IConsumerSubscription
 {
@@ -42,8 +43,19 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     // Offsets stored since the last commit; counted by the lanes, reset by whoever commits.
     private int storedSinceCommit;
 
-    // How long Consume blocks before the consume thread treats the consumer as idle and commits (auto-commit off).
-    private static readonly TimeSpan IdleCommitAfter = TimeSpan.FromMilliseconds(500);
+    // librdkafka's max.poll.interval.ms default, for a config that does not set it.
+    private const int DefaultMaxPollIntervalMs = 300_000;
+
+    // How often the consume thread looks again whether an overdue handler has finished (see WaitWhileAHandlerIsOverdue).
+    private static readonly TimeSpan OverdueRecheck = TimeSpan.FromMilliseconds(250);
+
+    // max.poll.interval.ms (performance.processing_timeout_seconds): the longest a handler may run before this member
+    // must leave the group.
+    private readonly TimeSpan maxPollInterval;
+
+    // How long Consume blocks before the consume thread looks around: commits if idle (auto-commit off), checks for an
+    // overdue handler.
+    private static readonly TimeSpan IdleWakeUp = TimeSpan.FromMilliseconds(500);
 
     private int state = (int)ConsumerSubscriptionState.Starting;
     private Exception? fault;
@@ -65,6 +77,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
         this.timeProvider = timeProvider;
         this.logger = logger;
         commitEvery = config.EnableAutoCommit == false ? options.CommitEvery : null;
+        maxPollInterval = TimeSpan.FromMilliseconds(config.MaxPollIntervalMs ?? DefaultMaxPollIntervalMs);
         consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
             .SetErrorHandler((_, error) => OnClientError(error))
@@ -85,6 +98,7 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
             OnHandlerFault,
             logger,
             GroupId,
+            timeProvider,
             abandonHandler.Token);
     }
 
@@ -178,22 +192,17 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     {
         while (!stopping.IsCancellationRequested)
         {
+            WaitWhileAHandlerIsOverdue();
             dispatcher.WaitForRoom(stopping.Token);
             ConsumeResult<byte[]?, byte[]?>? record;
             try
             {
-                if (commitEvery is null)
+                // Wake up now and then while no new messages arrive: to commit handled offsets (auto-commit off) and to
+                // notice an overdue handler (a Consume blocking until a message came would count as polling forever).
+                record = consumer.Consume(IdleWakeUp);
+                if (record is null && commitEvery is not null)
                 {
-                    record = consumer.Consume(stopping.Token);
-                }
-                else
-                {
-                    // Wake up now and then so handled offsets are committed while no new messages arrive.
-                    record = consumer.Consume(IdleCommitAfter);
-                    if (record is null)
-                    {
-                        CommitIfIdle();
-                    }
+                    CommitIfIdle();
                 }
             }
             catch (ConsumeException exception) when (!exception.Error.IsFatal)
@@ -211,6 +220,30 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
             }
 
             dispatcher.Dispatch(record);
+        }
+    }
+
+    /// <summary>
+    /// A handler stuck longer than max.poll.interval.ms must cost this member its place in the group, so its partitions
+    /// move to a member that can make progress (the contract of performance.processing_timeout_seconds). With one
+    /// record at a time the blocked consume thread did that by itself; with lanes it keeps fetching for the others, so
+    /// it stops polling on purpose: librdkafka then leaves the group, and the next Consume after the handler finished
+    /// rejoins (the lost partitions' lanes are retired as usual).
+    /// </summary>
+    private void WaitWhileAHandlerIsOverdue()
+    {
+        if (dispatcher.LongestRunningHandler < maxPollInterval)
+        {
+            return;
+        }
+
+        logger.LogWarning(
+            "Group {GroupId}: a handler has run longer than max.poll.interval.ms ({Limit}); not polling until it finishes, so this member leaves the group",
+            GroupId,
+            maxPollInterval);
+        while (!stopping.IsCancellationRequested && dispatcher.LongestRunningHandler >= maxPollInterval)
+        {
+            stopping.Token.WaitHandle.WaitOne(OverdueRecheck);
         }
     }
 

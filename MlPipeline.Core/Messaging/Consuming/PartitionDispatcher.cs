@@ -43,6 +43,7 @@ internal sealed class PartitionDispatcher
         Action<Exception> onHandlerFault,
         ILogger logger,
         string groupId,
+        TimeProvider clock,
         CancellationToken abandonAll)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrentHandlers, 1);
@@ -55,6 +56,7 @@ internal sealed class PartitionDispatcher
         this.onHandlerFault = onHandlerFault;
         Logger = logger;
         GroupId = groupId;
+        Clock = clock;
         this.abandonAll = abandonAll;
     }
 
@@ -67,6 +69,11 @@ internal sealed class PartitionDispatcher
     public ILogger Logger { get; }
 
     public string GroupId { get; }
+
+    public TimeProvider Clock { get; }
+
+    /// <summary>How long the longest-running handler of an assigned partition has been running (consume thread only).</summary>
+    public TimeSpan LongestRunningHandler => lanes.Values.Select(lane => lane.HandlerRunningFor).DefaultIfEmpty(TimeSpan.Zero).Max();
 
     /// <summary>Records fetched and not yet finished (handled, dead-lettered, dropped or abandoned), over all lanes.</summary>
     public int Unfinished => Volatile.Read(ref unfinished);

@@ -30,6 +30,9 @@ internal sealed class PartitionLane
     private bool storeClosed;
     private volatile bool retired;
 
+    // TimeProvider timestamp at which the running handler started; 0 while none runs. Read by the consume thread.
+    private long handlerStartedAt;
+
     /// <param name="predecessor">
     /// The loop of the lane this partition had before it was last revoked, if an abandoned handler may still run in it:
     /// this lane starts only after it ended, so two records of one partition never run at once.
@@ -47,6 +50,16 @@ internal sealed class PartitionLane
 
     /// <summary>Completes once every record given to the lane was handled, dropped or abandoned. Never faults.</summary>
     public Task Completion { get; }
+
+    /// <summary>How long the handler running now has been running; zero when none runs.</summary>
+    public TimeSpan HandlerRunningFor
+    {
+        get
+        {
+            long startedAt = Volatile.Read(ref handlerStartedAt);
+            return startedAt == 0 ? TimeSpan.Zero : owner.Clock.GetElapsedTime(startedAt);
+        }
+    }
 
     /// <summary>Queues a fetched record (consume thread only).</summary>
     public void Enqueue(ConsumeResult<byte[]?, byte[]?> record) => queue.Writer.TryWrite(record);
@@ -119,7 +132,16 @@ internal sealed class PartitionLane
                 return;
             }
 
-            await owner.Processor.ProcessAsync(record, abandon.Token).ConfigureAwait(false);
+            Volatile.Write(ref handlerStartedAt, owner.Clock.GetTimestamp());
+            try
+            {
+                await owner.Processor.ProcessAsync(record, abandon.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref handlerStartedAt, 0);
+            }
+
             bool stored;
             lock (gate)
             {

@@ -288,6 +288,40 @@ public sealed class PartitionParallelConsumerTests
         }
     }
 
+    [Test]
+    public async Task HandlerStuckPastMaxPollInterval_MemberLeavesTheGroup_AndRejoinsToFinishOnceItReturns()
+    {
+        await using var harness = await ConsumerTestHarness.CreateAsync(broker, Lanes(4));
+        var topic = await CreatePartitionedTopicAsync();
+        var config = broker.ConsumerConfig();
+        config.MaxPollIntervalMs = config.SessionTimeoutMs;
+        await using var consumers = new KafkaConsumerManager(
+            config, Lanes(4), harness.Producer, harness.Serializer, TimeProvider.System, broker.LoggerFactory);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await consumers.StartAsync([topic], harness.GroupId, async (_, cancellationToken) =>
+        {
+            entered.TrySetResult();
+            await release.Task.WaitAsync(cancellationToken);
+        }, CancellationToken.None);
+        await SendAsync(harness, topic, [0]);
+        await entered.Task.WaitAsync(SignalTimeout);
+
+        // The lanes keep the consume thread free, yet a stuck handler must still cost the member its partitions
+        // (performance.processing_timeout_seconds = max.poll.interval.ms) so another member can make progress.
+        using var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(broker.BootstrapServers));
+        async Task<int> MembersAsync() =>
+            (await admin.DescribeConsumerGroupsAsync([harness.GroupId])).ConsumerGroupDescriptions.Single().Members.Count;
+        Assert.That(MembersAsync, Is.Zero.After(30_000, 200), "the member with the stuck handler left the group");
+
+        release.TrySetResult();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(MembersAsync, Is.EqualTo(1).After(30_000, 200), "it rejoined once the handler returned");
+            Assert.That(async () => await CommittedOffsetsAsync(harness.GroupId, topic), Is.EqualTo(new[] { 1, Offset.Unset.Value, Offset.Unset.Value }).After(30_000, 200));
+        }
+    }
+
     private async Task<string> CreatePartitionedTopicAsync()
     {
         var topic = MessagingTestBroker.UniqueName("lanes");
