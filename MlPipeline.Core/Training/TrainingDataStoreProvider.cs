@@ -8,6 +8,9 @@ public sealed class TrainingDataStoreProvider(TrainingDataStoreOptions options) 
 {
     private readonly Lazy<Task<TrainingDataStore>> store = new(() => TrainingDataStore.OpenAsync(options, CancellationToken.None));
 
+    /// <summary>What the store is opened with (directory, fsync, rows per write batch).</summary>
+    public TrainingDataStoreOptions Options => options;
+
     public Task<TrainingDataStore> GetAsync(CancellationToken cancellationToken) => store.Value.WaitAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
