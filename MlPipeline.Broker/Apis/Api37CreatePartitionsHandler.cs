@@ -3,7 +3,7 @@ using MlPipeline.Broker.State;
 
 namespace MlPipeline.Broker.Apis;
 
-// CreatePartitions (key 37), versions 0–1 (v2 is flexible; librdkafka's admin client sends v0).
+// CreatePartitions (key 37), versions 0–1 (v2 is flexible; librdkafka 2.16's admin client sends v1 here).
 //
 // count is the new TOTAL. TopicRegistry.AddPartitions checks, in Kafka's order: unknown topic →
 // UNKNOWN_TOPIC_OR_PARTITION 3; count at or below the current one (or above the registry's sanity bound) →

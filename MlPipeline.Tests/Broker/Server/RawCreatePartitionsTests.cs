@@ -7,8 +7,8 @@ using MlPipeline.Tests.Infrastructure;
 namespace MlPipeline.Tests.Broker.Server;
 
 /// <summary>
-/// CreatePartitions on the wire, for what librdkafka never sends (it rejects duplicate topics itself and only
-/// uses v0): every advertised version's layout and the duplicate-topic rule.
+/// CreatePartitions on the wire, for what librdkafka never sends (it rejects duplicate topics itself and picks
+/// one version, v1): every advertised version's layout and the duplicate-topic rule.
 /// </summary>
 [TestFixture]
 [Parallelizable(ParallelScope.Self)]
