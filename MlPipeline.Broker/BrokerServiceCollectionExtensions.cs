@@ -27,7 +27,7 @@ public static class BrokerServiceCollectionExtensions
 
     /// <summary>
     /// The topic/produce/fetch side: topic registry, producer ids, the handler registry and the handlers
-    /// of APIs 0–3, 18–20, 22, 23 and 32. Group APIs are added by AddBrokerGroups.
+    /// of APIs 0–3, 18–20, 22, 23, 32 and 37. Group APIs are added by AddBrokerGroups.
     /// </summary>
     public static IServiceCollection AddBrokerApis(this IServiceCollection services)
     {
@@ -45,6 +45,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, Api22InitProducerIdHandler>();
         services.AddSingleton<IApiHandler, Api23OffsetForLeaderEpochHandler>();
         services.AddSingleton<IApiHandler, Api32DescribeConfigsHandler>();
+        services.AddSingleton<IApiHandler, Api37CreatePartitionsHandler>();
         return services;
     }
 }

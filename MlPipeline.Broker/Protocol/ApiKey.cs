@@ -22,4 +22,5 @@ public enum ApiKey : short
     InitProducerId = 22,
     OffsetForLeaderEpoch = 23,
     DescribeConfigs = 32,
+    CreatePartitions = 37,
 }

@@ -9,7 +9,10 @@ public interface ILogStore : IDisposable
     /// <summary>Topics found at start-up (recovered from disk; always empty in memory).</summary>
     IReadOnlyList<TopicDescriptor> LoadTopics();
 
-    /// <summary>Records a new topic durably (its descriptor is read back by <see cref="LoadTopics"/>).</summary>
+    /// <summary>
+    /// Records a topic durably (its descriptor is read back by <see cref="LoadTopics"/>). Called again with a
+    /// larger partition count when partitions are added, so it must replace an existing descriptor atomically.
+    /// </summary>
     void CreateTopic(TopicDescriptor topic);
 
     /// <summary>Removes a topic and all its data. Its open partition logs must have been disposed.</summary>

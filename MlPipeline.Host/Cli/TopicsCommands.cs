@@ -5,7 +5,7 @@ using MlPipeline.Host.Apis;
 
 namespace MlPipeline.Host.Cli;
 
-/// <summary><c>topics list | create | describe | roundtrip</c>: topic administration through <see cref="TopicAdministrator"/>.</summary>
+/// <summary><c>topics list | create | add-partitions | describe | roundtrip</c>: topic administration through <see cref="TopicAdministrator"/>.</summary>
 internal static class TopicsCommands
 {
     /// <summary>Where <c>topics roundtrip</c> writes its probe record: never a pipeline topic, so no stage sees it.</summary>
@@ -19,6 +19,7 @@ internal static class TopicsCommands
         {
             CreateList(context),
             CreateCreate(context),
+            CreateAddPartitions(context),
             CreateDescribe(context),
             CreateRoundTrip(context),
         };
@@ -128,6 +129,33 @@ internal static class TopicsCommands
             return value;
         result.AddError($"{option} '{text}' must be {allowed}.");
         return null;
+    }
+
+    private static Command CreateAddPartitions(CommandLineContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The topic to grow." };
+        var count = new Option<int?>("--count")
+        {
+            Description = "The new TOTAL number of partitions; must be more than the topic has now.",
+            HelpName = "N",
+            Required = true,
+            CustomParser = result => ParseWhole(result, "--count", value => value is >= 1 and <= int.MaxValue, "a positive whole number") is { } value ? (int)value : null,
+        };
+        var command = new Command("add-partitions",
+            "Grow a topic to --count partitions. Existing partitions keep their data; keyed records may map to other partitions afterwards.")
+        {
+            name, count,
+        };
+        command.SetAction((parseResult, cancellationToken) => KafkaVerbSession.RunAsync(parseResult, context, async (session, ct) =>
+        {
+            var topicName = parseResult.GetRequiredValue(name);
+            var total = parseResult.GetValue(count) ?? 0;
+            using var administrator = session.CreateTopicAdministrator();
+            await administrator.AddPartitionsAsync(topicName, total, ct);
+            await context.Console.Output.WriteLineAsync($"grown    {topicName} to {total} partitions");
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
     }
 
     private static Command CreateDescribe(CommandLineContext context)

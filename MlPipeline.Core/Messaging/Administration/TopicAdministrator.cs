@@ -74,6 +74,32 @@ public sealed class TopicAdministrator : IDisposable
         }
     }
 
+    /// <summary>
+    /// Grows a topic to <paramref name="totalPartitions"/> partitions (the new total, as Kafka counts it; existing
+    /// partitions and their data are untouched). Producers and consumer groups pick the new ones up at their next
+    /// metadata refresh.
+    /// </summary>
+    /// <exception cref="KafkaException">The broker refused (unknown topic, count not above the current one); the message names the topic and the reason.</exception>
+    public async Task AddPartitionsAsync(string name, int totalPartitions, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        try
+        {
+            await adminClient
+                .CreatePartitionsAsync(
+                    [new PartitionsSpecification { Topic = name, IncreaseTo = totalPartitions }],
+                    new CreatePartitionsOptions { RequestTimeout = requestTimeout, OperationTimeout = requestTimeout })
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
+            logger.LogInformation("Grew topic {Topic} to {Partitions} partitions", name, totalPartitions);
+        }
+        catch (CreatePartitionsException exception)
+        {
+            var failure = exception.Results.First(result => result.Error.IsError);
+            throw new KafkaException(new Error(failure.Error.Code, $"Could not add partitions to {name}: {failure.Error.Code} {failure.Error.Reason}"));
+        }
+    }
+
     /// <summary>Names of all topics on the cluster, internal ones (leading "__") excluded.</summary>
     public async Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken)
     {

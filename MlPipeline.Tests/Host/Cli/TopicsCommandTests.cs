@@ -3,7 +3,7 @@ using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Host.Cli;
 
-/// <summary><c>topics list | create | describe | roundtrip</c> in process, through a real embedded broker.</summary>
+/// <summary><c>topics list | create | add-partitions | describe | roundtrip</c> in process, through a real embedded broker.</summary>
 [TestFixture]
 [Parallelizable(ParallelScope.All)]
 public sealed class TopicsCommandTests
@@ -49,6 +49,56 @@ public sealed class TopicsCommandTests
             Assert.That(second.ExitCode, Is.EqualTo(ExitCodes.Success), second.ToString());
             Assert.That(second.Output, Does.Contain($"exists   {topic} (left as it is)"));
             Assert.That(described.Output, Does.Contain($"topic {topic}: 1 partitions"));
+        }
+    }
+
+    [Test]
+    public async Task AddPartitions_ToExistingTopic_GrowsItAndDescribeShowsTheNewCount()
+    {
+        using var cli = CommandLineRunner.External(_broker.BootstrapServers);
+        string topic = EmbeddedBrokerFixture.UniqueName("cli-grow");
+        await cli.RunAsync("topics", "create", topic, "--partitions", "1");
+
+        var grown = await cli.RunAsync("topics", "add-partitions", topic, "--count", "3");
+        var described = await cli.RunAsync("topics", "describe", topic);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(grown.ExitCode, Is.EqualTo(ExitCodes.Success), grown.ToString());
+            Assert.That(grown.Output, Does.Contain($"grown    {topic} to 3 partitions"));
+            Assert.That(described.Output, Does.Contain($"topic {topic}: 3 partitions"));
+        }
+    }
+
+    [TestCase(2, "InvalidPartitions", TestName = "AddPartitions_CountNotAboveCurrent_ExitsWithFailureAndTheBrokersReason")]
+    [TestCase(3, "InvalidPartitions", TestName = "AddPartitions_CountEqualToCurrent_ExitsWithFailureAndTheBrokersReason")]
+    public async Task AddPartitions_Refused_ExitsWithFailureAndTheBrokersReason(int count, string reason)
+    {
+        using var cli = CommandLineRunner.External(_broker.BootstrapServers);
+        string topic = EmbeddedBrokerFixture.UniqueName("cli-shrink");
+        await cli.RunAsync("topics", "create", topic, "--partitions", "3");
+
+        var outcome = await cli.RunAsync("topics", "add-partitions", topic, "--count", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Failure), outcome.ToString());
+            Assert.That(outcome.Error, Does.Contain($"error: Could not add partitions to {topic}: {reason}").And.Contain("3 partitions"));
+        }
+    }
+
+    [Test]
+    public async Task AddPartitions_UnknownTopic_ExitsWithFailureNamingIt()
+    {
+        using var cli = CommandLineRunner.External(_broker.BootstrapServers);
+        string topic = EmbeddedBrokerFixture.UniqueName("cli-nope");
+
+        var outcome = await cli.RunAsync("topics", "add-partitions", topic, "--count", "2");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Failure), outcome.ToString());
+            Assert.That(outcome.Error, Does.Contain($"Could not add partitions to {topic}: UnknownTopicOrPart"));
         }
     }
 
@@ -119,6 +169,8 @@ public sealed class TopicsCommandTests
     [TestCase(new[] { "topics", "create", "a", "--all" }, "either topic names or --all")]
     [TestCase(new[] { "topics", "create", "a", "--partitions", "0" }, "--partitions '0' must be at least 1")]
     [TestCase(new[] { "topics", "create", "a", "--partitions", "many" }, "many")]
+    [TestCase(new[] { "topics", "add-partitions", "a" }, "--count")]
+    [TestCase(new[] { "topics", "add-partitions", "a", "--count", "0" }, "--count '0' must be a positive whole number")]
     [TestCase(new[] { "topics", "describe" }, "Required argument missing")]
     [TestCase(new[] { "topics" }, "Required command was not provided")]
     [TestCase(new[] { "topics", "rename", "a" }, "rename")]

@@ -23,15 +23,13 @@ public sealed class PredictionResultsPartitionsTests
         Assert.That(() => host.Service<PredictionResultsListener>().IsReady, Is.True.After(20_000, 100));
         var topic = host.Service<PipelineConfig>().Topics.PredictionResultsTopic;
 
-        // The embedded broker has no CreatePartitions (API key 37). What a client sees of CreatePartitions on a topic that
-        // holds nothing yet is the same as a delete and re-create with one partition more: Metadata (v8 at most here)
-        // carries no topic id, only the new partition count. Use admin.CreatePartitionsAsync once the broker has it.
+        // Grown in place (CreatePartitions), as an operator would with kafka-topics --alter: the reader already runs
+        // against the topic and must find the extra partition by re-reading its metadata.
         int addedPartition;
         using (var admin = KafkaTestClients.BuildAdmin(KafkaTestClients.AdminConfig(broker.BootstrapServers)))
         {
             addedPartition = (await Task.Run(() => admin.GetMetadata(topic, TimeSpan.FromSeconds(5)))).Topics.Single().Partitions.Count;
-            await admin.DeleteTopicsAsync([topic]);
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = addedPartition + 1, ReplicationFactor = 1 }]);
+            await admin.CreatePartitionsAsync([new PartitionsSpecification { Topic = topic, IncreaseTo = addedPartition + 1 }]);
         }
 
         var cache = host.Service<PredictionResultCache>();
