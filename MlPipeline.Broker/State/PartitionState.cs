@@ -26,8 +26,9 @@ public sealed partial class PartitionState
     private int _failedAppends;
     // Reads that failed since the last one that succeeded; reads run concurrently, so it is updated with Interlocked.
     private int _failedReads;
-    // producerId => what it last wrote here; guarded by _appendLock.
-    private readonly Dictionary<long, ProducerSequenceState> _producers = new();
+    // producerId => what it last wrote here; guarded by _appendLock. Rebuilt from the log's tail when the
+    // partition is reopened after a restart (ProducerStateRecovery).
+    private readonly Dictionary<long, ProducerSequenceState> _producers;
     // Completed (and replaced) on every append or on close; fetches park on it.
     private TaskCompletionSource? _dataArrived;
     private volatile bool _closed;
@@ -41,12 +42,19 @@ public sealed partial class PartitionState
         Log = log;
         _storageLocation = storageLocation;
         _logger = logger ?? NullLogger.Instance;
+        var recovered = ProducerStateRecovery.Rebuild(log);
+        _producers = recovered.Producers;
+        HighestRecoveredProducerId = recovered.HighestProducerId;
+        if (_producers.Count > 0) LogProducersRecovered(topic, index, _producers.Count);
     }
 
     public string Topic { get; }
     public int Index { get; }
     public TopicConfig Config { get; }
     public IPartitionLog Log { get; }
+
+    /// <summary>The highest producer id found in the log when the partition was opened; -1 when none.</summary>
+    public long HighestRecoveredProducerId { get; }
 
     /// <summary>True once the topic was deleted (or the broker stopped); the log is disposed.</summary>
     public bool IsClosed => _closed;
@@ -79,7 +87,7 @@ public sealed partial class PartitionState
                 }
                 else
                 {
-                    // Unknown producer (e.g. after a broker restart): accept at any sequence, as Kafka does.
+                    // Unknown producer (new, or silent since before the log tail replayed at start-up): accept at any sequence, as Kafka does.
                     state = new ProducerSequenceState(producer.ProducerEpoch);
                     _producers.Add(producer.ProducerId, state);
                 }
@@ -163,6 +171,9 @@ public sealed partial class PartitionState
     }
 
     private void SignalDataArrived() => Interlocked.Exchange(ref _dataArrived, null)?.TrySetResult();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Recovered the sequence state of {Producers} idempotent producers for {Topic}-{Partition} from its log")]
+    private partial void LogProducersRecovered(string topic, int partition, int producers);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending to {Topic}-{Partition} in {StorageLocation} failed, producers get KAFKA_STORAGE_ERROR until an append succeeds: {Reason}")]
     private partial void LogStorageFailed(Exception exception, string topic, int partition, string storageLocation, string reason);

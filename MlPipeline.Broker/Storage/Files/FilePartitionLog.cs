@@ -10,8 +10,14 @@ namespace MlPipeline.Broker.Storage.Files;
 /// read runs in parallel with an append. Deleting a segment (retention) and closing takes
 /// <c>_handlesGate</c> for writing, and reads hold it for reading, so no read uses a closed file handle.
 /// </summary>
-public sealed class FilePartitionLog : IPartitionLog
+public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
 {
+    /// <summary>
+    /// How many segments (the active one and those before it) <see cref="ReadTailHeaders"/> replays: with two,
+    /// at least one whole segment (segment.bytes) of history is covered even right after a roll.
+    /// </summary>
+    public const int TailSegments = 2;
+
     private readonly object _appendGate = new();
     private readonly ReaderWriterLockSlim _handlesGate = new();
     private readonly string _directory;
@@ -132,6 +138,27 @@ public sealed class FilePartitionLog : IPartitionLog
                 }
             }
             return null;
+        }
+        finally
+        {
+            _handlesGate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Headers of the batches in the last <see cref="TailSegments"/> segments, oldest first. Bounded so that
+    /// recovery costs at most two segments of sequential reads per partition, however long the log is.
+    /// </summary>
+    public void ReadTailHeaders(Action<RecordBatchHeader> onBatch)
+    {
+        _handlesGate.EnterReadLock();
+        try
+        {
+            if (_disposed)
+                return;
+            var segments = _segments;
+            for (var i = Math.Max(0, segments.Length - TailSegments); i < segments.Length; i++)
+                SegmentHeaderWalker.ForEach(segments[i], segments[i].Size, onBatch);
         }
         finally
         {
