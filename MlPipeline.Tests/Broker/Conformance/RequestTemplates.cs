@@ -109,6 +109,18 @@ public sealed class RequestTemplates(string topic, string group)
             w.WriteInt32(1_000);
             w.WriteBoolean(false);
         }),
+        // An unknown topic and validate_only: mutated copies exercise the parser without growing real topics.
+        Frame(ApiKey.CreatePartitions, 1, w =>
+        {
+            w.WriteArrayCount(1);
+            w.WriteString(Topic + "-absent");
+            w.WriteInt32(4);
+            w.WriteArrayCount(1);
+            w.WriteArrayCount(1);
+            w.WriteInt32(0);
+            w.WriteInt32(1_000);
+            w.WriteBoolean(true);
+        }),
         Frame(ApiKey.InitProducerId, 1, w => { w.WriteNullableString(null); w.WriteInt32(60_000); }),
         Frame(ApiKey.DescribeConfigs, 1, w =>
         {
