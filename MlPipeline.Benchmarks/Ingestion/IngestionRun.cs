@@ -11,6 +11,7 @@ public readonly record struct MemorySample(double Fraction, TimeSpan At, long Wo
 /// <param name="Published">Until the ingestor had every RAW_DATA chunk acknowledged (progress rows_published = N).</param>
 /// <param name="Processed">Until the processed-data topic held every row (its high watermarks: all chunks + the end marker).</param>
 /// <param name="Stored">Until the training stage had stored every processed row (progress state completed).</param>
+/// <param name="RuntimeToProcessed">Allocations, collections, GC pauses and JIT work of the whole process from the submit to the processed milestone.</param>
 /// <param name="PeakWorkingSetBytes">Process peak RSS from the submit to the processed milestone (VmHWM reset at submit when possible).</param>
 public sealed record IngestionRunResult(
     int Rows,
@@ -23,7 +24,8 @@ public sealed record IngestionRunResult(
     bool PeakWasReset,
     IReadOnlyList<MemorySample> Memory,
     long RowsRejected,
-    TimeSpan CpuToProcessed)
+    TimeSpan CpuToProcessed,
+    RuntimeCounters RuntimeToProcessed)
 {
     /// <summary>
     /// Rows per second of this process's CPU time (all threads: stages, clients, embedded broker, JIT, GC): unlike
@@ -34,6 +36,8 @@ public sealed record IngestionRunResult(
     public double ProcessedRowsPerSecond => Rows / Processed.TotalSeconds;
     public double PublishedRowsPerSecond => Rows / Published.TotalSeconds;
     public double StoredRowsPerSecond => Rows / Stored.TotalSeconds;
+
+    public double AllocatedBytesPerRow => RuntimeToProcessed.AllocatedBytes / (double)Rows;
 }
 
 /// <summary>
@@ -71,11 +75,13 @@ public sealed class IngestionRun(PipelineHostUnderTest host, IngestionBenchmarkS
         bool peakReset = ProcessMemory.TryResetPeak();
 
         var cpuAtStart = ProcessCpu();
+        var runtimeAtStart = RuntimeCounters.Capture();
         var clock = Stopwatch.StartNew();
         string datasetId = await host.SubmitAsync(fileName, cancellationToken);
         TimeSpan? published = null, processed = null, stored = null;
         long peakAtProcessed = 0;
         var cpuToProcessed = TimeSpan.Zero;
+        var runtimeToProcessed = default(RuntimeCounters);
         var memory = new List<MemorySample>();
         IngestionProgress? progress = null;
         using var timer = new PeriodicTimer(settings.SampleInterval);
@@ -103,6 +109,7 @@ public sealed class IngestionRun(PipelineHostUnderTest host, IngestionBenchmarkS
                 processed = now;
                 peakAtProcessed = ProcessMemory.PeakWorkingSet();
                 cpuToProcessed = ProcessCpu() - cpuAtStart;
+                runtimeToProcessed = RuntimeCounters.Capture().Since(runtimeAtStart);
             }
             if (progress?.State == IngestionState.Completed) stored = now;
             ThrowIfLate(now, $"{rows:N0}-row run (published {progress?.RowsPublished:N0}, processed messages {processedMessages:N0}, stored {progress?.RowsProcessed:N0})");
@@ -110,7 +117,7 @@ public sealed class IngestionRun(PipelineHostUnderTest host, IngestionBenchmarkS
 
         return new IngestionRunResult(
             rows, settings.ChunkSize, load, published ?? stored.Value, processed ?? stored.Value, stored.Value,
-            peakAtProcessed, peakReset, memory, progress?.RowsRejected ?? 0, cpuToProcessed);
+            peakAtProcessed, peakReset, memory, progress?.RowsRejected ?? 0, cpuToProcessed, runtimeToProcessed);
     }
 
     private string WriteCsv(string fileName, int rows)

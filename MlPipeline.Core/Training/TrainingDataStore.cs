@@ -357,7 +357,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
         {
             foreach (var entry in entries)
             {
-                JsonSerializer.Serialize(json, entry, JsonOptions);
+                WriteEntry(json, entry);
                 json.Flush();
                 buffer.GetSpan(1)[0] = (byte)'\n';
                 buffer.Advance(1);
@@ -386,6 +386,81 @@ public sealed class TrainingDataStore : IAsyncDisposable
         }
 
         return state.Apply(entries, committedLength: state.Writer.Position);
+    }
+
+    /// <summary>
+    /// One line's JSON. Rows and rejections, one per CSV record, are written by hand: the reflection serializer cost
+    /// more CPU per row than cleaning the row did (docs/benchmarks.md, `ingest`). The bytes are exactly what
+    /// <c>JsonSerializer.Serialize(entry, JsonOptions)</c> writes, which stays the path for the rare end and schema
+    /// lines and the reader's format (TrainingDataStoreLineFormatTests compare both byte for byte).
+    /// </summary>
+    private static void WriteEntry(Utf8JsonWriter json, StoredEntry entry)
+    {
+        switch (entry)
+        {
+            case { Kind: EntryKind.Row, RowNumber: { } rowNumber, Row: { } row, Reason: null, ExpectedRows: null, Schema: null }:
+                json.WriteStartObject();
+                json.WriteString("kind"u8, "Row"u8);
+                json.WriteString("dataset_id"u8, entry.DatasetId);
+                json.WriteNumber("row_number"u8, rowNumber);
+                json.WritePropertyName("row"u8);
+                WriteRow(json, row);
+                json.WriteEndObject();
+                break;
+            case { Kind: EntryKind.Rejected, RowNumber: { } rejectedNumber, Row: null, Reason: { } reason, ExpectedRows: null, Schema: null }:
+                json.WriteStartObject();
+                json.WriteString("kind"u8, "Rejected"u8);
+                json.WriteString("dataset_id"u8, entry.DatasetId);
+                json.WriteNumber("row_number"u8, rejectedNumber);
+                json.WriteString("reason"u8, reason);
+                json.WriteEndObject();
+                break;
+            default:
+                JsonSerializer.Serialize(json, entry, JsonOptions);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A <see cref="ProcessedRow"/> as <see cref="JsonOptions"/> writes it: snake_case in record order, null members left
+    /// out, dictionary keys as they are, null dictionary values kept, and a non-finite number refused (ArgumentException)
+    /// as the serializer refuses it, since these options do not allow named float literals.
+    /// </summary>
+    private static void WriteRow(Utf8JsonWriter json, ProcessedRow row)
+    {
+        json.WriteStartObject();
+        if (row.DatasetId is not null)
+        {
+            json.WriteString("dataset_id"u8, row.DatasetId);
+        }
+
+        json.WriteNumber("row_number"u8, row.RowNumber);
+        if (row.Numeric is not null)
+        {
+            json.WritePropertyName("numeric"u8);
+            json.WriteStartObject();
+            foreach (var (name, number) in row.Numeric)
+            {
+                json.WriteNumber(name, number);
+            }
+
+            json.WriteEndObject();
+        }
+
+        if (row.Categorical is not null)
+        {
+            json.WritePropertyName("categorical"u8);
+            json.WriteStartObject();
+            foreach (var (name, text) in row.Categorical)
+            {
+                json.WriteString(name, text);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteNumber("label"u8, row.Label);
+        json.WriteEndObject();
     }
 
     private async Task CutBackAsync(DatasetState state, long length)
