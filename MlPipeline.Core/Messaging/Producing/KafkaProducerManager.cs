@@ -70,6 +70,7 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ThrowIfDisposed();
         var record = ToRecord(message, key);
         try
         {
@@ -95,6 +96,7 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         ArgumentNullException.ThrowIfNull(messages);
+        ThrowIfDisposed();
 
         var batch = messages.ToList();
         var results = new BatchSendResult[batch.Count];
@@ -169,6 +171,7 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ThrowIfDisposed();
         try
         {
             var delivered = await rawProducer
@@ -186,7 +189,11 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
 
     /// <summary>Waits (blocking) until queued messages are delivered or <paramref name="timeout"/> passes.</summary>
     /// <returns>How many messages were still undelivered.</returns>
-    public int Flush(TimeSpan timeout) => producer.Flush(timeout);
+    public int Flush(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return producer.Flush(timeout);
+    }
 
     public void Dispose()
     {
@@ -211,6 +218,13 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         await Task.Factory.StartNew(Dispose, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
             .ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The host closes this producer before the embedded broker stops (KafkaClientShutdownService), and a caller may
+    /// still try to send after that (a prediction result's pending retry when the stop outlived its timeout). librdkafka
+    /// does not guard a destroyed handle: producing on it corrupts native memory and kills the process, so refuse here.
+    /// </summary>
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
 
     private Message<string?, byte[]> ToRecord(KafkaMessage message, string? key)
     {

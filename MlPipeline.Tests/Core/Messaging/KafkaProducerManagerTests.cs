@@ -57,6 +57,25 @@ public sealed class KafkaProducerManagerTests
     }
 
     [Test]
+    public async Task Send_AfterDispose_ThrowsObjectDisposedInsteadOfTouchingTheClosedClient()
+    {
+        // The host closes the producer before the broker stops; a late send (e.g. a result retry) must not reach the
+        // destroyed librdkafka handle, which corrupts native memory and kills the process.
+        var producer = CreateProducer(broker);
+        await producer.DisposeAsync();
+        var topic = MessagingTestBroker.UniqueName("closed");
+        var message = factory.Create(MessageType.RawData, "ingest", []);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.ThrowsAsync<ObjectDisposedException>(() => producer.SendAsync(topic, message, "k", CancellationToken.None));
+            Assert.ThrowsAsync<ObjectDisposedException>(() => producer.SendBatchAsync(topic, [("k", message)], CancellationToken.None));
+            Assert.ThrowsAsync<ObjectDisposedException>(() => producer.SendRawAsync(topic, null, [1], [], CancellationToken.None));
+            Assert.Throws<ObjectDisposedException>(() => producer.Flush(TimeSpan.Zero));
+        }
+    }
+
+    [Test]
     public async Task SendAsync_TopicMissingAndAutoCreateDisabled_ThrowsDeliveryExceptionWithReason()
     {
         await using var strictBroker = await MessagingTestBroker.StartAsync(autoCreateTopics: false);
