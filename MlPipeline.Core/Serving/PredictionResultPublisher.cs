@@ -154,9 +154,17 @@ public sealed class PredictionResultPublisher : IDisposable
                 logger.LogInformation("Result of request {RequestId} delivered to {Topic} at attempt {Attempt}", requestId, options.Topic, attempt);
             }
         }
-        catch (Exception exception) when (exception is MessageDeliveryException or OperationCanceledException)
+        catch (Exception exception)
         {
-            var reason = exception is OperationCanceledException ? "the publisher stopped while retrying" : exception.Message;
+            // Nobody awaits this task, so every failure is reported here: besides delivery errors and a stop during the
+            // backoff, a retry after the host closed the producer (a stop that outlived its timeout) is refused with
+            // ObjectDisposedException.
+            var reason = exception switch
+            {
+                OperationCanceledException => "the publisher stopped while retrying",
+                ObjectDisposedException => "the producer was closed while retrying",
+                _ => exception.Message,
+            };
             observer.OnUndelivered(requestId, reason, answeredLocally);
             logger.LogError(
                 "Result of request {RequestId} was NOT delivered to {Topic} after {Attempts} attempts ({Reason}); {Caller}",

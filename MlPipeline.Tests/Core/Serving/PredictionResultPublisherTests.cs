@@ -85,6 +85,35 @@ public sealed class PredictionResultPublisherTests
         }
     }
 
+    [Test]
+    public async Task ProducerClosedWhileARetryWaits_ResultReportedUndelivered()
+    {
+        // What a host stop that outlived its timeout does: KafkaClientShutdownService closes the producer while a result
+        // still waits for its retry. The retry's send then fails with something other than a delivery error, and the
+        // fire-and-forget delivery must still report it rather than fault unobserved.
+        var topic = UniqueNames.For("closed-results");
+        var time = new FakeTimeProvider();
+        var cache = new PredictionResultCache(10, TimeSpan.FromHours(1), time);
+        var observer = new RecordingDeliveryObserver();
+        var producer = CreateProducer();
+        using var publisher = new PredictionResultPublisher(
+            producer, new PredictionResultPublisherOptions(topic, 4, MaxRetries: 3, RetryDelay), cache, time,
+            NullLogger<PredictionResultPublisher>.Instance, observer);
+        var (requestId, reply) = AResult();
+
+        await publisher.PublishAsync(reply, CancellationToken.None);
+        Assert.That(() => observer.Failures.Count, Is.EqualTo(1).After(15_000, 50));
+        await producer.DisposeAsync();
+
+        Assert.That(
+            () =>
+            {
+                time.Advance(RetryDelay * 8);
+                return observer.Undelivered.ToArray();
+            },
+            Is.EqualTo(new[] { (requestId, false) }).After(15_000, 100));
+    }
+
     // A send to a missing topic fails after 200 ms instead of librdkafka's 30 s.
     private KafkaProducerManager CreateProducer()
     {
