@@ -45,19 +45,26 @@ public sealed class KafkaMessageSerializer
         [NotNullWhen(false)] out string? reason)
     {
         message = null;
-        reason = Validate(payload, out var envelope);
-        if (reason is not null)
-        {
-            return false;
-        }
-
         try
         {
+            reason = Validate(payload, out var envelope);
+            if (reason is not null)
+            {
+                return false;
+            }
+
             message = envelope!.Deserialize(KafkaMessageJsonContext.Default.KafkaMessage);
         }
         catch (JsonException exception)
         {
             reason = $"payload is not a valid envelope: {exception.Message}";
+            return false;
+        }
+        catch (ArgumentException exception)
+        {
+            // JsonNode parses a repeated key without complaint but throws this when the object is first read. Escaping,
+            // it would fault the consumer (a bug as far as the subscription can tell), so one such record stopped a stage.
+            reason = $"payload is not a valid envelope: duplicate field ({exception.Message})";
             return false;
         }
 

@@ -62,6 +62,22 @@ public sealed class EnvelopeRejectionReasonTests
         }
     }
 
+    [TestCase("{\"message_id\":\"a\"," + Valid + ",\"data\":{}}", "message_id")]
+    [TestCase("{" + Valid + ",\"source\":\"t\",\"data\":{}}", "source")]
+    public void TryDeserialize_FieldTwice_IsRejectedNotThrown(string payload, string field)
+    {
+        // The DOM of the slow path throws ArgumentException on a repeated key; escaping TryDeserialize, it faulted the
+        // consumer's subscription (a handler bug as far as the lane can tell), so one such record stopped a stage.
+        var accepted = serializer.TryDeserialize(Encoding.UTF8.GetBytes(payload), out var message, out var reason);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(accepted, Is.False);
+            Assert.That(message, Is.Null);
+            Assert.That(reason, Does.StartWith("payload is not a valid envelope: duplicate field").And.Contain(field));
+        }
+    }
+
     [Test]
     public void TryDeserialize_ByteOrderMarkBeforeTheEnvelope_IsRejectedAsNotJson()
     {
