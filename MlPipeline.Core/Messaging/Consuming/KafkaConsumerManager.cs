@@ -79,8 +79,8 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
 
     /// <summary>
     /// Like <see cref="StartAsync(IReadOnlyCollection{string}, string?, Func{ConsumedMessage, CancellationToken, Task}, CancellationToken)"/>,
-    /// but up to <paramref name="prefetch"/> records (instead of <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/>)
-    /// may be fetched and not yet finished, so a fast handler is not paced by one thread hand-off per record. Handlers stay
+    /// but up to <paramref name="prefetch"/> records (or <see cref="KafkaConsumerManagerOptions.MaxConcurrentHandlers"/>, when
+    /// that is larger) may be fetched and not yet finished, so a fast handler is not paced by one thread hand-off per record. Handlers stay
     /// bounded by MaxConcurrentHandlers, handling and offset storing stay strictly in order per partition, and records
     /// fetched ahead for a partition that is revoked are dropped, not handled: the new owner reads them.
     /// </summary>
