@@ -30,17 +30,13 @@ public sealed class IngestionStage(
 {
     public const string Source = "ingestion";
 
-    // One slot per ingestion allowed to publish at once (performance.producer_threads).
+    // One slot per ingestion allowed to publish at once (performance.producer_threads). Never disposed: an ingestion
+    // still running after a stop that outlived its timeout releases its slot later, and a SemaphoreSlim whose wait
+    // handle was never asked for holds nothing to free.
     private readonly SemaphoreSlim slots = new(config.Performance.ProducerThreads, config.Performance.ProducerThreads);
 
     // dataset id => its ingestion while it runs; guarded by locking it. Entries remove themselves when they end.
     private readonly Dictionary<string, Task> running = new(StringComparer.Ordinal);
-
-    public override void Dispose()
-    {
-        slots.Dispose();
-        base.Dispose();
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -27,6 +27,9 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     private readonly IMessageFlowObserver flowObserver;
     private int disposed;
 
+    // Calls into librdkafka in progress (see EnterHandle). Dispose waits for them to end before it destroys the handle.
+    private int callsInProgress;
+
     /// <param name="config">
     /// Client settings. Unless set explicitly, idempotence is switched on and acks=all (ARCHITECTURE.md
     /// "Delivery rules"); the caller's object is not modified.
@@ -70,11 +73,22 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        ThrowIfDisposed();
         var record = ToRecord(message, key);
         try
         {
-            var delivered = await producer.ProduceAsync(topic, record, cancellationToken).ConfigureAwait(false);
+            Task<DeliveryResult<string?, byte[]>> delivery;
+            EnterHandle();
+            try
+            {
+                // The hand-over to librdkafka happens inside this call; only the wait for the acknowledgement is async.
+                delivery = producer.ProduceAsync(topic, record, cancellationToken);
+            }
+            finally
+            {
+                ExitHandle();
+            }
+
+            var delivered = await delivery.ConfigureAwait(false);
             flowObserver.OnProduced(topic, 1);
             return delivered;
         }
@@ -96,7 +110,6 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         ArgumentNullException.ThrowIfNull(messages);
-        ThrowIfDisposed();
 
         var batch = messages.ToList();
         var results = new BatchSendResult[batch.Count];
@@ -171,12 +184,21 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        ThrowIfDisposed();
         try
         {
-            var delivered = await rawProducer
-                .ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers }, cancellationToken)
-                .ConfigureAwait(false);
+            Task<DeliveryResult<byte[]?, byte[]?>> delivery;
+            EnterHandle();
+            try
+            {
+                delivery = rawProducer.ProduceAsync(
+                    topic, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers }, cancellationToken);
+            }
+            finally
+            {
+                ExitHandle();
+            }
+
+            var delivered = await delivery.ConfigureAwait(false);
             flowObserver.OnProduced(topic, 1);
             return delivered;
         }
@@ -191,8 +213,15 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     /// <returns>How many messages were still undelivered.</returns>
     public int Flush(TimeSpan timeout)
     {
-        ThrowIfDisposed();
-        return producer.Flush(timeout);
+        EnterHandle();
+        try
+        {
+            return producer.Flush(timeout);
+        }
+        finally
+        {
+            ExitHandle();
+        }
     }
 
     public void Dispose()
@@ -202,6 +231,8 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
             return;
         }
 
+        // No new call can enter now; let the ones in progress leave the handle before it is destroyed.
+        SpinWait.SpinUntil(() => Volatile.Read(ref callsInProgress) == 0);
         var undelivered = producer.Flush(disposeFlushTimeout);
         if (undelivered > 0)
         {
@@ -220,11 +251,24 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// The host closes this producer before the embedded broker stops (KafkaClientShutdownService), and a caller may
-    /// still try to send after that (a prediction result's pending retry when the stop outlived its timeout). librdkafka
-    /// does not guard a destroyed handle: producing on it corrupts native memory and kills the process, so refuse here.
+    /// Enters a call into librdkafka, or throws <see cref="ObjectDisposedException"/> once the producer is disposed. The
+    /// host closes this producer before the embedded broker stops (KafkaClientShutdownService) and a caller may still
+    /// send after that (a prediction result's pending retry when the stop outlived its timeout). librdkafka does not
+    /// guard a destroyed handle: producing on it corrupts native memory and kills the process. Counting the call before
+    /// looking at the flag (and Dispose setting the flag before waiting for the count) means no call can be inside the
+    /// client when it is destroyed. Every EnterHandle is paired with an ExitHandle in a finally block.
     /// </summary>
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+    private void EnterHandle()
+    {
+        Interlocked.Increment(ref callsInProgress);
+        if (Volatile.Read(ref disposed) == 1)
+        {
+            Interlocked.Decrement(ref callsInProgress);
+            throw new ObjectDisposedException(nameof(KafkaProducerManager));
+        }
+    }
+
+    private void ExitHandle() => Interlocked.Decrement(ref callsInProgress);
 
     private Message<string?, byte[]> ToRecord(KafkaMessage message, string? key)
     {
@@ -253,16 +297,38 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
     {
         while (true)
         {
+            bool queued;
+            EnterHandle();
             try
             {
-                producer.Produce(topic, record, onDelivered);
+                queued = TryProduce(topic, record, onDelivered);
+            }
+            finally
+            {
+                ExitHandle();
+            }
+
+            if (queued)
+            {
                 return;
             }
-            catch (ProduceException<string?, byte[]> exception) when (exception.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                // The local queue (queue.buffering.max.messages) is full: wait for deliveries to drain it.
-                await Task.Delay(QueueFullBackoff, timeProvider, cancellationToken).ConfigureAwait(false);
-            }
+
+            // The local queue (queue.buffering.max.messages) is full: wait for deliveries to drain it.
+            await Task.Delay(QueueFullBackoff, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <returns>False when librdkafka's local queue is full; any other refusal throws.</returns>
+    private bool TryProduce(string topic, Message<string?, byte[]> record, Action<DeliveryReport<string?, byte[]>> onDelivered)
+    {
+        try
+        {
+            producer.Produce(topic, record, onDelivered);
+            return true;
+        }
+        catch (ProduceException<string?, byte[]> exception) when (exception.Error.Code == ErrorCode.Local_QueueFull)
+        {
+            return false;
         }
     }
 }
