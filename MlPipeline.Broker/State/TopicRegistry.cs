@@ -7,8 +7,9 @@ namespace MlPipeline.Broker.State;
 
 /// <summary>
 /// Every topic of the broker, by name. The single owner of the <see cref="ILogStore"/>: topics are created,
-/// recovered and deleted only here. Lookups are lock-free (the hot produce/fetch path); create and delete are
-/// serialized by <c>_changeGate</c> so two CreateTopics for one name cannot both succeed.
+/// recovered, grown (CreatePartitions, in TopicRegistry.Partitions.cs) and deleted only here. Lookups are lock-free
+/// (the hot produce/fetch path); create, grow and delete are serialized by <c>_changeGate</c> so two CreateTopics
+/// for one name cannot both succeed and a grow never races a delete of the same topic.
 /// </summary>
 public sealed partial class TopicRegistry : IDisposable
 {
