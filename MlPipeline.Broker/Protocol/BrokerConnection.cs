@@ -43,8 +43,8 @@ internal sealed partial class BrokerConnection
     private readonly TimeProvider _timeProvider;
     // Shared by all connections: decides whether a rejected frame is a Warning or, from a flooding client, Debug.
     private readonly RejectedFrameLog _rejectedFrames;
-    // Number of the loop's current wait for bytes (written by the loop only, before _waitingSince is read by the
-    // timer): a callback judges one wait, and the loop acts only on a verdict about the wait it is in.
+    // Number of the loop's current wait for bytes (written only by the loop, after _waitingSince; the callback reads
+    // it before _waitingSince): a callback judges one wait, and the loop acts only on a verdict about the wait it is in.
     private long _currentWait;
     // The wait the idle timer's callback (a timer thread) found expired; -1 before any. A callback that read an
     // earlier wait and finished late (the loop served a request meanwhile) names that wait, so it closes nothing.
