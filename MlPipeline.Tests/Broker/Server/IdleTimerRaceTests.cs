@@ -22,13 +22,13 @@ public sealed class IdleTimerRaceTests
         await using var broker = await BrokerServer.StartAsync(
             new BrokerOptions { Host = "127.0.0.1", Port = 0, ConnectionsMaxIdle = MaxIdle }, loggerFactory: null, clock);
         await using var connection = await RawKafkaConnection.ConnectAsync(broker.BootstrapServers);
-        await clock.WaitForIdleTimerArmedAsync(times: 1); // the loop waits for its first request
+        Assert.That(() => clock.ArmedForIdleLimit, Is.EqualTo(1).After(5_000, 10), "the loop waits for its first request");
 
         var callbackHeld = clock.AdvanceHoldingTheNextTimerCallbackAsync(MaxIdle); // the deadline passes...
         await callbackHeld; // ...and the idle callback has read the start of this wait, then is held
         int request = await connection.SendAsync((short)ApiKey.ApiVersions, 0, _ => { });
         var (answer, _) = await connection.ReceiveAsync();
-        await clock.WaitForIdleTimerArmedAsync(times: 2); // served, and waiting for the next request
+        Assert.That(() => clock.ArmedForIdleLimit, Is.EqualTo(2).After(5_000, 10), "served, and waiting for the next request");
         await clock.ReleaseHeldCallbackAsync();
 
         int probe = await connection.SendAsync((short)ApiKey.ApiVersions, 0, _ => { });
@@ -74,8 +74,8 @@ public sealed class IdleTimerRaceTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
             new CountingTimer(_inner.CreateTimer(callback, state, dueTime, period), this);
 
-        public async Task WaitForIdleTimerArmedAsync(int times) =>
-            await Task.Run(() => Assert.That(() => Volatile.Read(ref _armedForIdleLimit), Is.GreaterThanOrEqualTo(times).After(5_000, 10)));
+        /// <summary>How often a timer was armed for the idle limit: once per wait of the connection loop.</summary>
+        public int ArmedForIdleLimit => Volatile.Read(ref _armedForIdleLimit);
 
         /// <summary>Advances on a thread of its own; completes once a timer callback is held in its clock read.</summary>
         public Task AdvanceHoldingTheNextTimerCallbackAsync(TimeSpan by)
