@@ -43,8 +43,12 @@ internal sealed partial class BrokerConnection
     private readonly TimeProvider _timeProvider;
     // Shared by all connections: decides whether a rejected frame is a Warning or, from a flooding client, Debug.
     private readonly RejectedFrameLog _rejectedFrames;
-    // Set by the idle timer's callback (a timer thread) and read by the connection loop.
-    private volatile bool _idleExpired;
+    // Number of the loop's current wait for bytes (written only by the loop, after _waitingSince; the callback reads
+    // it before _waitingSince): a callback judges one wait, and the loop acts only on a verdict about the wait it is in.
+    private long _currentWait;
+    // The wait the idle timer's callback (a timer thread) found expired; -1 before any. A callback that read an
+    // earlier wait and finished late (the loop served a request meanwhile) names that wait, so it closes nothing.
+    private long _expiredWait = -1;
     // Timestamp (of _timeProvider) at which the loop started waiting for bytes; lets a late timer callback from an
     // earlier wait recognise that the connection has been active since.
     private long _waitingSince;
@@ -77,7 +81,7 @@ internal sealed partial class BrokerConnection
         // Large reads so a burst of pipelined produce requests lands in few segments (often one).
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         using var response = new KafkaWriter(InitialResponseBufferBytes, ArrayPool<byte>.Shared);
-        // The timer cancels the pending read, which the loop then tells apart from a normal wake-up by _idleExpired.
+        // The timer cancels the pending read, which the loop then tells apart from a normal wake-up by _expiredWait.
         // Disposed (waiting for a running callback) before the reader completes, so no callback touches a finished reader.
         var idleTimer = _maxIdle == Timeout.InfiniteTimeSpan ? null : _timeProvider.CreateTimer(
             static state => ((BrokerConnection)state!).OnIdleTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -88,14 +92,17 @@ internal sealed partial class BrokerConnection
         {
             while (true)
             {
-                _idleExpired = false;
+                long wait = _currentWait + 1;
+                // The start time first, then the wait number: a callback that reads this wait's number also reads
+                // (at least) this wait's start.
                 Volatile.Write(ref _waitingSince, _timeProvider.GetTimestamp());
+                Volatile.Write(ref _currentWait, wait);
                 idleTimer?.Change(_maxIdle, Timeout.InfiniteTimeSpan);
                 var read = await input.ReadAsync(cancellationToken);
                 idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                // A timer that fired just as bytes arrived leaves a cancelled read with no idle verdict behind
-                // (or a stale verdict next time): only a cancelled read with the flag set means idle.
-                if (read.IsCanceled && _idleExpired)
+                // A timer that fired just as bytes arrived cancels a later read, and a callback that judged an earlier
+                // wait may finish during this one: only a cancelled read with a verdict about this very wait is idle.
+                if (read.IsCanceled && Volatile.Read(ref _expiredWait) == wait)
                 {
                     LogIdleClosed(_peer, (long)_maxIdle.TotalMilliseconds);
                     return;
@@ -138,13 +145,14 @@ internal sealed partial class BrokerConnection
     {
         // The timer and the clock may disagree by a tick, and a late callback may belong to an earlier wait: either
         // way the connection has not been idle long enough yet, so wait for the rest instead.
+        long wait = Volatile.Read(ref _currentWait);
         var remaining = _maxIdle - _timeProvider.GetElapsedTime(Volatile.Read(ref _waitingSince));
         if (remaining > TimeSpan.Zero)
         {
             _idleTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
             return;
         }
-        _idleExpired = true;
+        Volatile.Write(ref _expiredWait, wait);
         _input?.CancelPendingRead();
     }
 

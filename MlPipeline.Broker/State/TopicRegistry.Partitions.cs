@@ -73,7 +73,7 @@ public sealed partial class TopicRegistry
         try
         {
             for (; opened < newTotal; opened++)
-                partitions[opened] = new PartitionState(grown.Name, opened, grown.Config, _store.OpenPartition(grown, opened));
+                partitions[opened] = OpenPartition(grown, opened);
             // The store replaces the stored descriptor atomically, so a restart recovers either the old count or the new.
             _store.CreateTopic(grown);
         }

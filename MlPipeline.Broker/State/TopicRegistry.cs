@@ -7,8 +7,9 @@ namespace MlPipeline.Broker.State;
 
 /// <summary>
 /// Every topic of the broker, by name. The single owner of the <see cref="ILogStore"/>: topics are created,
-/// recovered and deleted only here. Lookups are lock-free (the hot produce/fetch path); create and delete are
-/// serialized by <c>_changeGate</c> so two CreateTopics for one name cannot both succeed.
+/// recovered, grown (CreatePartitions, in TopicRegistry.Partitions.cs) and deleted only here. Lookups are lock-free
+/// (the hot produce/fetch path); create, grow and delete are serialized by <c>_changeGate</c> so two CreateTopics
+/// for one name cannot both succeed and a grow never races a delete of the same topic.
 /// </summary>
 public sealed partial class TopicRegistry : IDisposable
 {
@@ -196,12 +197,16 @@ public sealed partial class TopicRegistry : IDisposable
     private TopicState Open(TopicDescriptor descriptor)
     {
         var partitions = new PartitionState[descriptor.PartitionCount];
-        var partitionLogger = _loggerFactory.CreateLogger<PartitionState>();
         for (int i = 0; i < partitions.Length; i++)
-            partitions[i] = new PartitionState(descriptor.Name, i, descriptor.Config, _store.OpenPartition(descriptor, i),
-                _options.DataDirectory ?? "memory", partitionLogger);
+            partitions[i] = OpenPartition(descriptor, i);
         return new TopicState(descriptor, partitions);
     }
+
+    /// <summary>Opens one partition's log and state; the only place a <see cref="PartitionState"/> is built, so every
+    /// partition (created, recovered or added by CreatePartitions) logs its storage faults.</summary>
+    private PartitionState OpenPartition(TopicDescriptor descriptor, int index) =>
+        new(descriptor.Name, index, descriptor.Config, _store.OpenPartition(descriptor, index),
+            _options.DataDirectory ?? "memory", _loggerFactory.CreateLogger<PartitionState>());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions")]
     private partial void LogCreated(string topic, int partitions);

@@ -14,9 +14,9 @@ internal static class SegmentHeaderWalker
     private const int WindowBytes = 64 * 1024;
 
     /// <summary>
-    /// Every header in the first <paramref name="visibleSize"/> bytes. Stops early at a header that cannot be
-    /// a batch (a sealed segment is trusted from its index and not rescanned on open, so its bytes were never
-    /// re-checked): the headers before it are still reported.
+    /// Every header of a whole batch in the first <paramref name="visibleSize"/> bytes. Stops early at a header that
+    /// cannot be a batch, or whose batch does not end within those bytes (a sealed segment is trusted from its index
+    /// and not rescanned on open, so its bytes were never re-checked): the headers before it are still reported.
     /// </summary>
     public static void ForEach(LogSegment segment, long visibleSize, Action<RecordBatchHeader> onBatch)
     {
@@ -34,7 +34,9 @@ internal static class SegmentHeaderWalker
                     segment.ReadExactly(window.AsSpan(0, windowLength), position);
                 }
                 var header = RecordBatchHeader.Parse(window.AsSpan((int)(position - windowStart), RecordBatchHeader.Size));
-                if (header.Magic != RecordBatchHeader.CurrentMagic || header.TotalSize < RecordBatchHeader.Size)
+                // A batch that runs past the visible bytes is not in the log (torn, or not yet published).
+                if (header.Magic != RecordBatchHeader.CurrentMagic || header.TotalSize < RecordBatchHeader.Size
+                    || header.TotalSize > visibleSize - position)
                     return;
                 onBatch(header);
                 position += header.TotalSize;

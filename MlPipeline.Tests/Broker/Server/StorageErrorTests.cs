@@ -91,6 +91,25 @@ public sealed class StorageErrorTests
     }
 
     [Test]
+    public async Task AppendFailsOnAPartitionAddedByCreatePartitions_TheFailureIsLoggedLikeAnyOther()
+    {
+        string topic = CreateTopic(partitions: 1);
+        Assert.That(Topics.AddPartitions(topic, 2, assignments: null, _broker.Identity.NodeId, validateOnly: false).Error, Is.EqualTo(ErrorCode.None));
+        _disk.FailAppends(topic, 1);
+        await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
+
+        await connection.SendAsync((short)ApiKey.Produce, ProduceVersion, body => WriteProduce(body, topic, partitions: [1]));
+        var result = ReadPartitionResults((await connection.ReceiveAsync()).Body)[1];
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result, Is.EqualTo((ErrorCode.KafkaStorageError, -1L)));
+            Assert.That(_logs.Entries.Where(e => e.Level == LogLevel.Error && e.Message.Contains($"{topic}-1", StringComparison.Ordinal)).Select(e => e.Message),
+                Has.One.Items.And.All.Contains("No space left on device"), "the grown partition logs its disk failure");
+        }
+    }
+
+    [Test]
     public async Task ConfluentProducer_RetriesThroughATransientStorageError_AndOtherPartitionsDeliverMeanwhile()
     {
         string topic = CreateTopic(partitions: 2);
