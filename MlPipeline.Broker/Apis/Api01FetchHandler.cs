@@ -191,8 +191,9 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
             }
             catch (ObjectDisposedException) when (state!.IsClosed)
             {
-                // Deleted while we were reading: report the records read so far as none.
-                written = response.Length - lengthPosition - 4;
+                // Deleted while we were reading: a half-copied batch must not reach the client, so report none.
+                response.Truncate(lengthPosition + 4);
+                written = 0;
             }
             anyRecords |= written > 0;
         }
