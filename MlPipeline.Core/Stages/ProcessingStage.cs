@@ -41,24 +41,16 @@ public sealed class ProcessingStage(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        IConsumerSubscription? subscription = null;
         try
         {
             await topics.WhenReadyAsync(stoppingToken);
-            subscription = await consumers.StartAsync(
-                [config.Topics.RawDataTopic], $"{config.Consumer.GroupId}.processing", HandleAsync, stoppingToken);
-            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken);
+            await consumers.ConsumeUntilStoppedAsync(
+                [config.Topics.RawDataTopic], $"{config.Consumer.GroupId}.processing", HandleAsync, prefetch: 1, stoppingToken);
+            logger.LogInformation("Processing stage stopped");
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            logger.LogInformation("Processing stage stopping");
-        }
-        finally
-        {
-            if (subscription is not null)
-            {
-                await subscription.StopAsync(CancellationToken.None);
-            }
+            logger.LogInformation("Processing stage stopped before it subscribed");
         }
     }
 

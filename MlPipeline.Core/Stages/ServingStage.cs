@@ -49,19 +49,11 @@ public sealed class ServingStage(
             var swaps = SwapOnPromotionAsync(stoppingToken);
 
             // Handling a request takes microseconds, so fetch ahead: one thread hand-off per record would be the limit.
-            var subscription = await consumers.StartAsync(
-                [options.RequestsTopic], options.GroupId, handler.HandleAsync, options.Prefetch, stoppingToken);
             logger.LogInformation("Serving {Topic} with models {Versions}", options.RequestsTopic, string.Join(", ", registry.Versions));
-            try
-            {
-                await Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                // Shutting down: drain below.
-            }
+            await consumers.ConsumeUntilStoppedAsync(
+                [options.RequestsTopic], options.GroupId, handler.HandleAsync, options.Prefetch, stoppingToken);
 
-            await subscription.StopAsync(CancellationToken.None);
+            // Shutting down: the subscription drained; now the results it handed over.
             await publisher.DrainAsync(CancellationToken.None);
             promotions.Writer.TryComplete();
             await swaps;

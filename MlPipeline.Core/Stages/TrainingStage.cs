@@ -22,7 +22,6 @@ public sealed class TrainingStage(
     TrainingQueue queue,
     TopicProvisioningService topics,
     PipelineConfig config,
-    TimeProvider timeProvider,
     ILogger<TrainingStage> logger) : BackgroundService
 {
     // New rows per model since its last every-N-rows retraining (retrain_every_rows); lanes of different partitions
@@ -31,25 +30,17 @@ public sealed class TrainingStage(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        IConsumerSubscription? subscription = null;
         try
         {
             await stores.GetAsync(stoppingToken);
             await topics.WhenReadyAsync(stoppingToken);
-            subscription = await consumers.StartAsync(
-                [config.Topics.ProcessedDataTopic], $"{config.Consumer.GroupId}.training", HandleAsync, stoppingToken);
-            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken);
+            await consumers.ConsumeUntilStoppedAsync(
+                [config.Topics.ProcessedDataTopic], $"{config.Consumer.GroupId}.training", HandleAsync, prefetch: 1, stoppingToken);
+            logger.LogInformation("Training stage stopped");
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            logger.LogInformation("Training stage stopping");
-        }
-        finally
-        {
-            if (subscription is not null)
-            {
-                await subscription.StopAsync(CancellationToken.None);
-            }
+            logger.LogInformation("Training stage stopped before it subscribed");
         }
     }
 

@@ -53,6 +53,10 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     // must leave the group.
     private readonly TimeSpan maxPollInterval;
 
+    // When the consume thread next looks for an overdue handler (TimeProvider timestamp; consume thread only): at most
+    // every OverdueRecheck, so a busy consumer does not walk its lanes once per record.
+    private long nextOverdueCheck;
+
     // How long Consume blocks before the consume thread looks around: commits if idle (auto-commit off), checks for an
     // overdue handler.
     private static readonly TimeSpan IdleWakeUp = TimeSpan.FromMilliseconds(500);
@@ -232,6 +236,13 @@ internal sealed class ConsumerSubscription : IConsumerSubscription
     /// </summary>
     private void WaitWhileAHandlerIsOverdue()
     {
+        long now = timeProvider.GetTimestamp();
+        if (now < nextOverdueCheck)
+        {
+            return;
+        }
+
+        nextOverdueCheck = now + (long)(OverdueRecheck.TotalSeconds * timeProvider.TimestampFrequency);
         if (dispatcher.LongestRunningHandler < maxPollInterval)
         {
             return;

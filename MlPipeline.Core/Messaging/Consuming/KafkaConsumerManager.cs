@@ -123,6 +123,28 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
         return subscription;
     }
 
+    /// <summary>
+    /// A stage's whole consumer life: subscribes, handles until <paramref name="stoppingToken"/> is cancelled, then
+    /// stops the subscription (it drains and commits) and returns. A cancellation before the subscription started
+    /// throws <see cref="OperationCanceledException"/>, as <see cref="StartAsync(IReadOnlyCollection{string}, string?, Func{ConsumedMessage, CancellationToken, Task}, int, CancellationToken)"/> does.
+    /// </summary>
+    public async Task ConsumeUntilStoppedAsync(
+        IReadOnlyCollection<string> topics,
+        string? groupId,
+        Func<ConsumedMessage, CancellationToken, Task> handler,
+        int prefetch,
+        CancellationToken stoppingToken)
+    {
+        var subscription = await StartAsync(topics, groupId, handler, prefetch, stoppingToken).ConfigureAwait(false);
+        var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (stoppingToken.Register(() => stopRequested.TrySetResult()).ConfigureAwait(false))
+        {
+            await stopRequested.Task.ConfigureAwait(false);
+        }
+
+        await subscription.StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
     /// <summary>Stops every subscription (each drains and commits), in parallel.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {

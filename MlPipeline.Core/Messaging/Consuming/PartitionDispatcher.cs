@@ -73,7 +73,23 @@ internal sealed class PartitionDispatcher
     public TimeProvider Clock { get; }
 
     /// <summary>How long the longest-running handler of an assigned partition has been running (consume thread only).</summary>
-    public TimeSpan LongestRunningHandler => lanes.Values.Select(lane => lane.HandlerRunningFor).DefaultIfEmpty(TimeSpan.Zero).Max();
+    public TimeSpan LongestRunningHandler
+    {
+        get
+        {
+            var longest = TimeSpan.Zero;
+            foreach (var lane in lanes.Values)
+            {
+                var runningFor = lane.HandlerRunningFor;
+                if (runningFor > longest)
+                {
+                    longest = runningFor;
+                }
+            }
+
+            return longest;
+        }
+    }
 
     /// <summary>Records fetched and not yet finished (handled, dead-lettered, dropped or abandoned), over all lanes.</summary>
     public int Unfinished => Volatile.Read(ref unfinished);
