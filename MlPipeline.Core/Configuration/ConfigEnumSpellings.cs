@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Confluent.Kafka;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Training;
 using MlPipeline.Core.Monitoring.Alerts;

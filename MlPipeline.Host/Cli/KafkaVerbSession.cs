@@ -6,6 +6,7 @@ using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Messaging.Producing;
+using MlPipeline.Core.Messaging.Reading;
 using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Host.Cli;

@@ -1,4 +1,5 @@
 using System.Text;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;
