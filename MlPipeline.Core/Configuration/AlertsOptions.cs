@@ -1,5 +1,4 @@
 using MlPipeline.Core.Contracts;
-using MlPipeline.Core.Monitoring.Alerts;
 
 namespace MlPipeline.Core.Configuration;
 

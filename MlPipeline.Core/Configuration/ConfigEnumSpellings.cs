@@ -3,7 +3,6 @@ using Confluent.Kafka;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Training;
-using MlPipeline.Core.Monitoring.Alerts;
 
 namespace MlPipeline.Core.Configuration;
 

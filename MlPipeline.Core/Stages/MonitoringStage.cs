@@ -7,7 +7,6 @@ using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Stages;
 

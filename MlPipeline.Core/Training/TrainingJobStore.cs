@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MlPipeline.Core.Contracts;
-using MlPipeline.Core.Data.Ingestion;
 
 namespace MlPipeline.Core.Training;
 

@@ -7,7 +7,6 @@ using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Messaging.Reading;
-using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Host.Cli;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using MlPipeline.Core.Contracts;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Monitoring;
 

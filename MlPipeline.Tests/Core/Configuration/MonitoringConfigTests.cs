@@ -1,6 +1,5 @@
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Contracts;
-using MlPipeline.Core.Monitoring.Alerts;
 
 namespace MlPipeline.Tests.Core.Configuration;
 

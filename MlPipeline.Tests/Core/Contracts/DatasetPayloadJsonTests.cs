@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
-using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Messaging.Envelope;
 
 namespace MlPipeline.Tests.Core.Contracts;

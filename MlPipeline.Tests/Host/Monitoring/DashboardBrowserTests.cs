@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Monitoring;
-using MlPipeline.Core.Training;
 using MlPipeline.Tests.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 

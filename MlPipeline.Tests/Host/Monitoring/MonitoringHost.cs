@@ -6,7 +6,6 @@ using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Monitoring;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Tests.Host.Monitoring;
 

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Tests.Host.Monitoring;
 
