@@ -57,7 +57,7 @@ public sealed class ProcessingStage(
 
     private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        var raw = message.Envelope.ReadData(DatasetPayloadJson.RawData);
+        var raw = message.Envelope.ReadData(ContractJson.RawData);
         switch (raw.Kind)
         {
             case DatasetMessageKinds.Rows:
@@ -85,7 +85,7 @@ public sealed class ProcessingStage(
 
     private Task ForwardAsync(ConsumedMessage source, ProcessedDataPayload payload, CancellationToken cancellationToken)
     {
-        var processed = messages.CreateReply(source.Envelope, MessageType.ProcessedData, Source, payload, DatasetPayloadJson.ProcessedData);
+        var processed = messages.CreateReply(source.Envelope, MessageType.ProcessedData, Source, payload, ContractJson.ProcessedData);
         return producer.SendAsync(config.Topics.ProcessedDataTopic, processed, payload.DatasetId, cancellationToken);
     }
 
@@ -98,7 +98,7 @@ public sealed class ProcessingStage(
         }
 
         var payload = new RejectedRowPayload(DatasetMessageKinds.RejectedRow, raw.DatasetId, row.RowNumber, row.Values, reason);
-        var envelope = messages.CreateReply(source.Envelope, MessageType.RawData, Source, payload, DatasetPayloadJson.RejectedRow);
+        var envelope = messages.CreateReply(source.Envelope, MessageType.RawData, Source, payload, ContractJson.RejectedRow);
         // The same dlq_* headers the consumer manager writes, so one tool reads every dead-letter record.
         var headers = new Headers
         {

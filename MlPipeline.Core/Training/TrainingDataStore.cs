@@ -57,12 +57,6 @@ public readonly record struct StoredRowCounts(int NewRows, int NewRejections);
 /// </summary>
 public sealed class TrainingDataStore : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private readonly TrainingDataStoreOptions options;
 
     // dataset id => its index and writer; the dictionary itself is guarded by locking it.
@@ -136,7 +130,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
         await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var entries = new List<StoredEntry>(Math.Min(rows.Count + rejections.Count, options.WriteBatchRows));
+            var entries = new List<TrainingDataLine>(Math.Min(rows.Count + rejections.Count, options.WriteBatchRows));
             var inThisCall = new HashSet<long>();
             int newRows = 0, newRejections = 0;
             foreach (var entry in rows.Select(RowEntry).Concat(rejections.Select(rejection => RejectedEntry(datasetId, rejection))))
@@ -183,7 +177,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
                 return;
             }
 
-            await WriteBatchAsync(state, [new StoredEntry { Kind = EntryKind.End, DatasetId = datasetId, ExpectedRows = expectedRows }], cancellationToken)
+            await WriteBatchAsync(state, [new TrainingDataLine { Kind = TrainingDataLineKind.End, DatasetId = datasetId, ExpectedRows = expectedRows }], cancellationToken)
                 .ConfigureAwait(false);
         }
         finally
@@ -200,12 +194,12 @@ public sealed class TrainingDataStore : IAsyncDisposable
         await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (state.Schema is not null && JsonSerializer.Serialize(state.Schema, JsonOptions) == JsonSerializer.Serialize(schema, JsonOptions))
+            if (state.Schema is not null && TrainingDataLineCodec.SameSchema(state.Schema, schema))
             {
                 return;
             }
 
-            await WriteBatchAsync(state, [new StoredEntry { Kind = EntryKind.Schema, DatasetId = datasetId, Schema = schema }], cancellationToken)
+            await WriteBatchAsync(state, [new TrainingDataLine { Kind = TrainingDataLineKind.Schema, DatasetId = datasetId, Schema = schema }], cancellationToken)
                 .ConfigureAwait(false);
         }
         finally
@@ -282,13 +276,13 @@ public sealed class TrainingDataStore : IAsyncDisposable
         using var reader = new StreamReader(new PrefixReadStream(file, committed), Encoding.UTF8);
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            if (!TryParse(line, out var entry))
+            if (!TrainingDataLineCodec.TryRead(line, out var entry))
             {
                 // Every committed byte belongs to a whole line: a bad one is corruption, never a write in progress.
                 throw new InvalidDataException($"Corrupt line in '{path}' before its end.");
             }
 
-            if (entry.Kind == EntryKind.Row && entry.Row is not null)
+            if (entry.Kind == TrainingDataLineKind.Row && entry.Row is not null)
             {
                 yield return entry.Row;
             }
@@ -334,30 +328,30 @@ public sealed class TrainingDataStore : IAsyncDisposable
         }
     }
 
-    private static StoredEntry RowEntry(ProcessedRow row)
+    private static TrainingDataLine RowEntry(ProcessedRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return new StoredEntry { Kind = EntryKind.Row, DatasetId = row.DatasetId, RowNumber = row.RowNumber, Row = row };
+        return new TrainingDataLine { Kind = TrainingDataLineKind.Row, DatasetId = row.DatasetId, RowNumber = row.RowNumber, Row = row };
     }
 
-    private static StoredEntry RejectedEntry(string datasetId, RowRejection rejection)
+    private static TrainingDataLine RejectedEntry(string datasetId, RowRejection rejection)
     {
         ArgumentNullException.ThrowIfNull(rejection);
-        return new StoredEntry { Kind = EntryKind.Rejected, DatasetId = datasetId, RowNumber = rejection.RowNumber, Reason = rejection.Reason };
+        return new TrainingDataLine { Kind = TrainingDataLineKind.Rejected, DatasetId = datasetId, RowNumber = rejection.RowNumber, Reason = rejection.Reason };
     }
 
     /// <summary>
     /// Appends <paramref name="entries"/> as one buffer of lines with one write and one flush, then (only then) adds them
     /// to the index, so the index never claims a row the file lacks. The caller holds the dataset's write lock.
     /// </summary>
-    private async Task<StoredRowCounts> WriteBatchAsync(DatasetState state, IReadOnlyList<StoredEntry> entries, CancellationToken cancellationToken)
+    private async Task<StoredRowCounts> WriteBatchAsync(DatasetState state, IReadOnlyList<TrainingDataLine> entries, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(entries.Count * 256);
         using (var json = new Utf8JsonWriter(buffer))
         {
             foreach (var entry in entries)
             {
-                WriteEntry(json, entry);
+                TrainingDataLineCodec.Write(json, entry);
                 json.Flush();
                 buffer.GetSpan(1)[0] = (byte)'\n';
                 buffer.Advance(1);
@@ -386,81 +380,6 @@ public sealed class TrainingDataStore : IAsyncDisposable
         }
 
         return state.Apply(entries, committedLength: state.Writer.Position);
-    }
-
-    /// <summary>
-    /// One line's JSON. Rows and rejections, one per CSV record, are written by hand: the reflection serializer cost
-    /// more CPU per row than cleaning the row did (docs/benchmarks.md, `ingest`). The bytes are exactly what
-    /// <c>JsonSerializer.Serialize(entry, JsonOptions)</c> writes, which stays the path for the rare end and schema
-    /// lines and the reader's format (TrainingDataStoreLineFormatTests compare both byte for byte).
-    /// </summary>
-    private static void WriteEntry(Utf8JsonWriter json, StoredEntry entry)
-    {
-        switch (entry)
-        {
-            case { Kind: EntryKind.Row, RowNumber: { } rowNumber, Row: { } row, Reason: null, ExpectedRows: null, Schema: null }:
-                json.WriteStartObject();
-                json.WriteString("kind"u8, "Row"u8);
-                json.WriteString("dataset_id"u8, entry.DatasetId);
-                json.WriteNumber("row_number"u8, rowNumber);
-                json.WritePropertyName("row"u8);
-                WriteRow(json, row);
-                json.WriteEndObject();
-                break;
-            case { Kind: EntryKind.Rejected, RowNumber: { } rejectedNumber, Row: null, Reason: { } reason, ExpectedRows: null, Schema: null }:
-                json.WriteStartObject();
-                json.WriteString("kind"u8, "Rejected"u8);
-                json.WriteString("dataset_id"u8, entry.DatasetId);
-                json.WriteNumber("row_number"u8, rejectedNumber);
-                json.WriteString("reason"u8, reason);
-                json.WriteEndObject();
-                break;
-            default:
-                JsonSerializer.Serialize(json, entry, JsonOptions);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// A <see cref="ProcessedRow"/> as <see cref="JsonOptions"/> writes it: snake_case in record order, null members left
-    /// out, dictionary keys as they are, null dictionary values kept, and a non-finite number refused (ArgumentException)
-    /// as the serializer refuses it, since these options do not allow named float literals.
-    /// </summary>
-    private static void WriteRow(Utf8JsonWriter json, ProcessedRow row)
-    {
-        json.WriteStartObject();
-        if (row.DatasetId is not null)
-        {
-            json.WriteString("dataset_id"u8, row.DatasetId);
-        }
-
-        json.WriteNumber("row_number"u8, row.RowNumber);
-        if (row.Numeric is not null)
-        {
-            json.WritePropertyName("numeric"u8);
-            json.WriteStartObject();
-            foreach (var (name, number) in row.Numeric)
-            {
-                json.WriteNumber(name, number);
-            }
-
-            json.WriteEndObject();
-        }
-
-        if (row.Categorical is not null)
-        {
-            json.WritePropertyName("categorical"u8);
-            json.WriteStartObject();
-            foreach (var (name, text) in row.Categorical)
-            {
-                json.WriteString(name, text);
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteNumber("label"u8, row.Label);
-        json.WriteEndObject();
     }
 
     private async Task CutBackAsync(DatasetState state, long length)
@@ -556,7 +475,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
                         throw new InvalidDataException($"Corrupt line in '{path}' at byte {goodLength}, before the end of the file.");
                     }
 
-                    if (TryParse(line, out var entry))
+                    if (TrainingDataLineCodec.TryRead(line, out var entry))
                     {
                         state ??= new DatasetState(entry.DatasetId);
                         state.Apply([entry], committedLength: 0);
@@ -586,52 +505,6 @@ public sealed class TrainingDataStore : IAsyncDisposable
 
         state?.Commit(goodLength);
         return state;
-    }
-
-    private static bool TryParse(string line, out StoredEntry entry)
-    {
-        entry = null!;
-        if (string.IsNullOrWhiteSpace(line))
-        {
-            return false;
-        }
-
-        try
-        {
-            entry = JsonSerializer.Deserialize<StoredEntry>(line, JsonOptions)!;
-            return entry is not null && !string.IsNullOrEmpty(entry.DatasetId);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    [JsonConverter(typeof(JsonStringEnumConverter<EntryKind>))]
-    private enum EntryKind
-    {
-        Row,
-        Rejected,
-        End,
-        Schema,
-    }
-
-    /// <summary>One line of a dataset file.</summary>
-    private sealed record StoredEntry
-    {
-        public EntryKind Kind { get; init; }
-
-        public string DatasetId { get; init; } = string.Empty;
-
-        public long? RowNumber { get; init; }
-
-        public ProcessedRow? Row { get; init; }
-
-        public string? Reason { get; init; }
-
-        public long? ExpectedRows { get; init; }
-
-        public DatasetSchema? Schema { get; init; }
     }
 
     /// <summary>
@@ -704,7 +577,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
         }
 
         /// <summary>Indexes <paramref name="entries"/>, just written; the file's whole lines now end at <paramref name="committedLength"/> (0: unchanged).</summary>
-        public StoredRowCounts Apply(IReadOnlyList<StoredEntry> entries, long committedLength)
+        public StoredRowCounts Apply(IReadOnlyList<TrainingDataLine> entries, long committedLength)
         {
             int newRows = 0, newRejections = 0;
             lock (sync)
@@ -714,18 +587,18 @@ public sealed class TrainingDataStore : IAsyncDisposable
                 {
                     switch (entry.Kind)
                     {
-                        case EntryKind.Row when entry.RowNumber is { } number && RowNumbers.Add(number):
+                        case TrainingDataLineKind.Row when entry.RowNumber is { } number && RowNumbers.Add(number):
                             acceptedRows++;
                             newRows++;
                             break;
-                        case EntryKind.Rejected when entry.RowNumber is { } number && RowNumbers.Add(number):
+                        case TrainingDataLineKind.Rejected when entry.RowNumber is { } number && RowNumbers.Add(number):
                             rejectedRows++;
                             newRejections++;
                             break;
-                        case EntryKind.End:
+                        case TrainingDataLineKind.End:
                             expectedRows = entry.ExpectedRows;
                             break;
-                        case EntryKind.Schema:
+                        case TrainingDataLineKind.Schema:
                             schema = entry.Schema;
                             break;
                     }

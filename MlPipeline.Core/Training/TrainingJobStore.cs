@@ -14,6 +14,9 @@ public sealed record TrainingRequest(string Model, string? DatasetId);
 /// </summary>
 public sealed class TrainingJobStore
 {
+    // The job file: the wire contract's JSON policy (snake_case, nulls left out).
+    private static readonly JsonSerializerOptions JobJson = ContractJson.CreateOptions();
+
     private const string PendingSuffix = ".pending.json";
     private const string DoneSuffix = ".done.json";
     private readonly string directory;
@@ -85,7 +88,7 @@ public sealed class TrainingJobStore
         var temp = path + $".{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, request, DatasetPayloadJson.Options);
+            JsonSerializer.Serialize(stream, request, JobJson);
             // Durable before the rename: the record stands in for a Kafka offset that is about to be committed.
             stream.Flush(flushToDisk: true);
         }
@@ -97,7 +100,7 @@ public sealed class TrainingJobStore
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<TrainingRequest>(File.ReadAllText(path), DatasetPayloadJson.Options) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize<TrainingRequest>(File.ReadAllText(path), JobJson) : null;
         }
         catch (JsonException)
         {

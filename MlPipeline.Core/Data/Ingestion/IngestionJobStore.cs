@@ -10,6 +10,9 @@ namespace MlPipeline.Core.Data.Ingestion;
 /// </summary>
 public sealed class IngestionJobStore
 {
+    // The job file: the wire contract's JSON policy (snake_case, nulls left out).
+    private static readonly JsonSerializerOptions JobJson = ContractJson.CreateOptions();
+
     private readonly string directory;
     private readonly ConcurrentDictionary<string, IngestionJob> jobs = new(StringComparer.Ordinal);
 
@@ -42,7 +45,7 @@ public sealed class IngestionJobStore
         var temp = path + $".{Guid.NewGuid():N}.tmp";
         await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
-            await JsonSerializer.SerializeAsync(stream, job, DatasetPayloadJson.Options, cancellationToken).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(stream, job, JobJson, cancellationToken).ConfigureAwait(false);
         }
 
         // rename(2) replaces atomically: a crash leaves the old or the new record, never half of one.
@@ -56,7 +59,7 @@ public sealed class IngestionJobStore
     {
         try
         {
-            return JsonSerializer.Deserialize<IngestionJob>(File.ReadAllText(path), DatasetPayloadJson.Options);
+            return JsonSerializer.Deserialize<IngestionJob>(File.ReadAllText(path), JobJson);
         }
         catch (JsonException)
         {

@@ -9,9 +9,10 @@ using MlPipeline.Tests.Infrastructure;
 namespace MlPipeline.Tests.Core.Training;
 
 /// <summary>
-/// The store writes row and rejection lines by hand; files written before that (and the store's own reader) expect
-/// what the reflection serializer wrote. These tests pin the bytes to that serializer's output, with a mirror of the
-/// store's private line record and the store's options.
+/// The store writes row and rejection lines by hand (<see cref="TrainingDataLineCodec"/>); files written before that
+/// (and the store's own reader) expect what the reflection serializer wrote. These tests pin the bytes to that
+/// serializer's output for finite numbers, with a mirror of the line record, and the named literals of the wire
+/// contract for the others.
 /// </summary>
 [Parallelizable(ParallelScope.All)]
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
@@ -66,19 +67,30 @@ public sealed class TrainingDataStoreLineFormatTests : IDisposable
     }
 
     [Test]
-    public async Task NonFiniteFeature_IsRefusedLikeTheReflectionSerializerRefusedIt_AndNothingIsStored()
+    public async Task NonFiniteNumbers_AreStoredAsTheContractsNamedLiterals_AndReadBackAfterReopening()
     {
-        var row = new ProcessedRow(DatasetId, 1, new Dictionary<string, double> { ["Age"] = double.NaN }, new Dictionary<string, string>(), 1);
-        var reflectionFailure = Assert.Throws(Is.InstanceOf<Exception>(), () =>
-            JsonSerializer.Serialize(new MirrorEntry { Kind = MirrorKind.Row, DatasetId = DatasetId, RowNumber = 1, Row = row }, ReflectionOptions));
-        await using var store = await TrainingDataStore.OpenAsync(new TrainingDataStoreOptions { Directory = directory.Path }, CancellationToken.None);
+        // processed_data allows "NaN" and "±Infinity" (ContractJson); a row the topic accepted is not lost in the store.
+        var row = new ProcessedRow(DatasetId, 1, new Dictionary<string, double> { ["Age"] = double.NaN, ["Max"] = double.PositiveInfinity }, new Dictionary<string, string>(), double.NegativeInfinity);
+        await using (var store = await TrainingDataStore.OpenAsync(new TrainingDataStoreOptions { Directory = directory.Path }, CancellationToken.None))
+        {
+            await store.AddRangeAsync(DatasetId, [row], [], CancellationToken.None);
+        }
 
-        var storeFailure = Assert.ThrowsAsync(Is.InstanceOf<Exception>(), () => store.AddRangeAsync(DatasetId, [row], [], CancellationToken.None));
+        var written = await File.ReadAllTextAsync(Path.Combine(directory.Path, DatasetId + ".jsonl"));
+        await using var reopened = await TrainingDataStore.OpenAsync(new TrainingDataStoreOptions { Directory = directory.Path }, CancellationToken.None);
+        var read = new List<ProcessedRow>();
+        await foreach (var stored in reopened.ReadRowsAsync(DatasetId, CancellationToken.None))
+        {
+            read.Add(stored);
+        }
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(storeFailure!.GetType(), Is.EqualTo(reflectionFailure!.GetType()));
-            Assert.That(store.GetProgress(DatasetId).AcceptedRows, Is.Zero);
+            Assert.That(written, Does.Contain("\"numeric\":{\"Age\":\"NaN\",\"Max\":\"Infinity\"}").And.Contain("\"label\":\"-Infinity\""));
+            Assert.That(read, Has.Count.EqualTo(1));
+            Assert.That(read[0].Numeric["Age"], Is.NaN);
+            Assert.That(read[0].Numeric["Max"], Is.EqualTo(double.PositiveInfinity));
+            Assert.That(read[0].Label, Is.EqualTo(double.NegativeInfinity));
         }
     }
 
