@@ -2,45 +2,10 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 
 namespace MlPipeline.Core.Training;
-
-/// <summary>Where the training stage keeps processed rows. Maps to the <c>training.data_directory</c> config keys.</summary>
-public sealed record TrainingDataStoreOptions
-{
-    /// <summary>Directory holding one append-only <c>.jsonl</c> file per dataset.</summary>
-    /// <value>Defaults to <c>data/training</c>.</value>
-    public string Directory { get; init; } = Path.Combine("data", "training");
-
-    /// <summary>
-    /// Whether each write is forced to the disk (fsync) rather than only to the OS. The OS flush
-    /// already survives a process crash; fsync also survives a power cut, at a large cost per write.
-    /// </summary>
-    /// <value>Defaults to false.</value>
-    public bool FlushToDisk { get; init; }
-
-    /// <summary>
-    /// Most lines <see cref="TrainingDataStore.AddRangeAsync"/> writes as one buffer with one flush (and one fsync when
-    /// <see cref="FlushToDisk"/>): <c>performance.batch_processing_size</c>. Larger means fewer system calls per row
-    /// and a larger buffer; a crash mid-write loses only the torn tail of one batch, which redelivery restores.
-    /// </summary>
-    /// <value>Defaults to 1000.</value>
-    public int WriteBatchRows { get; init; } = 1_000;
-}
-
-/// <summary>How far a dataset has arrived.</summary>
-/// <param name="ExpectedRows">The row count from the dataset-end marker, or null before it arrived.</param>
-public sealed record DatasetProgress(string DatasetId, long AcceptedRows, long RejectedRows, long? ExpectedRows)
-{
-    /// <summary>True once the end marker arrived and every row it announced was stored or reported rejected.</summary>
-    public bool IsComplete => ExpectedRows is { } expected && AcceptedRows + RejectedRows >= expected;
-}
-
-/// <summary>What one <see cref="TrainingDataStore.AddRangeAsync"/> call stored; row numbers already stored are not counted.</summary>
-public readonly record struct StoredRowCounts(int NewRows, int NewRejections);
 
 /// <summary>
 /// Keeps each dataset's processed rows on disk as they arrive, so training survives restarts and
@@ -60,7 +25,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
     private readonly TrainingDataStoreOptions options;
 
     // dataset id => its index and writer; the dictionary itself is guarded by locking it.
-    private readonly Dictionary<string, DatasetState> datasets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dataset> datasets = new(StringComparer.Ordinal);
 
     private TrainingDataStore(TrainingDataStoreOptions options)
     {
@@ -76,10 +41,10 @@ public sealed class TrainingDataStore : IAsyncDisposable
         var store = new TrainingDataStore(options);
         foreach (var path in Directory.EnumerateFiles(options.Directory, "*.jsonl"))
         {
-            var state = await LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            if (state is not null)
+            var dataset = await LoadAsync(path, options.FlushToDisk, cancellationToken).ConfigureAwait(false);
+            if (dataset is not null)
             {
-                store.datasets[state.DatasetId] = state;
+                store.datasets[dataset.Index.DatasetId] = dataset;
             }
         }
 
@@ -136,7 +101,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
             foreach (var entry in rows.Select(RowEntry).Concat(rejections.Select(rejection => RejectedEntry(datasetId, rejection))))
             {
                 var number = entry.RowNumber!.Value;
-                if (state.RowNumbers.Contains(number) || !inThisCall.Add(number))
+                if (state.Index.RowNumbers.Contains(number) || !inThisCall.Add(number))
                 {
                     continue;
                 }
@@ -172,7 +137,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
         await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (state.ExpectedRows == expectedRows)
+            if (state.Index.ExpectedRows == expectedRows)
             {
                 return;
             }
@@ -194,7 +159,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
         await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (state.Schema is not null && TrainingDataLineCodec.SameSchema(state.Schema, schema))
+            if (state.Index.Schema is not null && TrainingDataLineCodec.SameSchema(state.Index.Schema, schema))
             {
                 return;
             }
@@ -218,38 +183,38 @@ public sealed class TrainingDataStore : IAsyncDisposable
 
     public DatasetProgress GetProgress(string datasetId)
     {
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        return state?.Progress() ?? new DatasetProgress(datasetId, 0, 0, null);
+        return state?.Index.Progress() ?? new DatasetProgress(datasetId, 0, 0, null);
     }
 
     public bool IsComplete(string datasetId) => GetProgress(datasetId).IsComplete;
 
     public DatasetSchema? GetSchema(string datasetId)
     {
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        return state?.CurrentSchema();
+        return state?.Index.CurrentSchema();
     }
 
     /// <summary>How many separate row-number ranges the dataset's index holds (1 when rows arrived in order): its memory cost.</summary>
     public int IndexedRangeCount(string datasetId)
     {
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        return state?.IndexedRangeCount() ?? 0;
+        return state?.Index.IndexedRangeCount() ?? 0;
     }
 
     /// <summary>
@@ -259,27 +224,24 @@ public sealed class TrainingDataStore : IAsyncDisposable
     /// </summary>
     public async IAsyncEnumerable<ProcessedRow> ReadRowsAsync(string datasetId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var path = PathFor(datasetId);
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        if (state is null || !File.Exists(path))
+        if (state is null || !File.Exists(state.Lines.Path))
         {
             yield break;
         }
 
-        var committed = state.CommittedLength();
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(new PrefixReadStream(file, committed), Encoding.UTF8);
+        using var reader = new StreamReader(state.Lines.OpenPrefix(state.Index.CommittedLength()), Encoding.UTF8);
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (!TrainingDataLineCodec.TryRead(line, out var entry))
             {
                 // Every committed byte belongs to a whole line: a bad one is corruption, never a write in progress.
-                throw new InvalidDataException($"Corrupt line in '{path}' before its end.");
+                throw new InvalidDataException($"Corrupt line in '{state.Lines.Path}' before its end.");
             }
 
             if (entry.Kind == TrainingDataLineKind.Row && entry.Row is not null)
@@ -303,7 +265,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        List<DatasetState> all;
+        List<Dataset> all;
         lock (datasets)
         {
             all = [.. datasets.Values];
@@ -315,11 +277,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
             await state.WriteGate.WaitAsync().ConfigureAwait(false);
             try
             {
-                if (state.Writer is not null)
-                {
-                    await state.Writer.DisposeAsync().ConfigureAwait(false);
-                    state.Writer = null;
-                }
+                await state.Lines.DisposeAsync().ConfigureAwait(false);
             }
             finally
             {
@@ -344,7 +302,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
     /// Appends <paramref name="entries"/> as one buffer of lines with one write and one flush, then (only then) adds them
     /// to the index, so the index never claims a row the file lacks. The caller holds the dataset's write lock.
     /// </summary>
-    private async Task<StoredRowCounts> WriteBatchAsync(DatasetState state, IReadOnlyList<TrainingDataLine> entries, CancellationToken cancellationToken)
+    private async Task<StoredRowCounts> WriteBatchAsync(Dataset state, IReadOnlyList<TrainingDataLine> entries, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(entries.Count * 256);
         using (var json = new Utf8JsonWriter(buffer))
@@ -359,56 +317,18 @@ public sealed class TrainingDataStore : IAsyncDisposable
             }
         }
 
-        state.Writer ??= new FileStream(PathFor(state.DatasetId), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete);
-        var lengthBefore = state.Writer.Position;
-        try
-        {
-            // One write call per batch: a concurrent reader sees whole lines and at most one partial last line.
-            await state.Writer.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            await state.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (options.FlushToDisk)
-            {
-                state.Writer.Flush(flushToDisk: true);
-            }
-        }
-        catch (Exception)
-        {
-            // Whatever part of the batch reached the file is cut off again, so the file keeps matching the index
-            // (and a retry does not leave the same row twice in the file).
-            await CutBackAsync(state, lengthBefore).ConfigureAwait(false);
-            throw;
-        }
-
-        return state.Apply(entries, committedLength: state.Writer.Position);
+        var length = await state.Lines.AppendAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        return state.Index.Apply(entries, committedLength: length);
     }
 
-    private async Task CutBackAsync(DatasetState state, long length)
-    {
-        if (state.Writer is { } writer)
-        {
-            state.Writer = null;
-            try
-            {
-                await writer.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (IOException)
-            {
-                // The buffered bytes that failed to write are exactly what is being cut off below.
-            }
-        }
-
-        await using var truncate = new FileStream(PathFor(state.DatasetId), FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
-        truncate.SetLength(Math.Min(length, truncate.Length));
-    }
-
-    private DatasetState GetOrCreate(string datasetId)
+    private Dataset GetOrCreate(string datasetId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(datasetId);
         lock (datasets)
         {
             if (!datasets.TryGetValue(datasetId, out var state))
             {
-                state = new DatasetState(datasetId);
+                state = new Dataset(new DatasetIndex(datasetId), new AppendOnlyLineFile(PathFor(datasetId), options.FlushToDisk));
                 datasets[datasetId] = state;
             }
 
@@ -441,231 +361,43 @@ public sealed class TrainingDataStore : IAsyncDisposable
         return name.ToString();
     }
 
-    private static async Task<DatasetState?> LoadAsync(string path, CancellationToken cancellationToken)
+    private static async Task<Dataset?> LoadAsync(string path, bool flushToDisk, CancellationToken cancellationToken)
     {
-        DatasetState? state = null;
-        long goodLength = 0;
-        long offset = 0;
-        var badLine = false;
-        var pending = new MemoryStream();
-        long fileLength;
-        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
-        {
-            fileLength = stream.Length;
-            var buffer = new byte[64 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                var start = 0;
-                for (var i = 0; i < read; i++)
+        DatasetIndex? index = null;
+        var wholeLines = await AppendOnlyLineFile.RecoverAsync(
+                path,
+                line =>
                 {
-                    if (buffer[i] != (byte)'\n')
+                    if (!TrainingDataLineCodec.TryRead(line, out var entry))
                     {
-                        continue;
+                        return false;
                     }
 
-                    pending.Write(buffer, start, i - start);
-                    offset += pending.Length + 1;
-                    start = i + 1;
-                    var line = Encoding.UTF8.GetString(pending.GetBuffer(), 0, (int)pending.Length);
-                    pending.SetLength(0);
-                    if (badLine)
-                    {
-                        // Our appends only ever damage the tail; a bad line with good data after it is real corruption.
-                        throw new InvalidDataException($"Corrupt line in '{path}' at byte {goodLength}, before the end of the file.");
-                    }
-
-                    if (TrainingDataLineCodec.TryRead(line, out var entry))
-                    {
-                        state ??= new DatasetState(entry.DatasetId);
-                        state.Apply([entry], committedLength: 0);
-                        goodLength = offset;
-                    }
-                    else
-                    {
-                        badLine = true;
-                    }
-                }
-
-                pending.Write(buffer, start, read - start);
-            }
-        }
-
-        if (badLine && pending.Length > 0)
+                    index ??= new DatasetIndex(entry.DatasetId);
+                    index.Apply([entry], committedLength: 0);
+                    return true;
+                },
+                cancellationToken)
+            .ConfigureAwait(false);
+        if (index is null)
         {
-            throw new InvalidDataException($"Corrupt line in '{path}' at byte {goodLength}, before the end of the file.");
+            return null;
         }
 
-        if (goodLength < fileLength)
-        {
-            // A crash mid-append left a torn last line: cut it so the next append starts on a fresh line.
-            await using var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
-            truncate.SetLength(goodLength);
-        }
-
-        state?.Commit(goodLength);
-        return state;
+        index.Commit(wholeLines);
+        return new Dataset(index, new AppendOnlyLineFile(path, flushToDisk));
     }
 
     /// <summary>
-    /// The in-memory index of one dataset file. Its write lock (<see cref="WriteGate"/>) serialises the file's writer
-    /// and the row-number set; the counters, end and schema are also read by other threads, so they change and are
-    /// read under a lock on this object (a snapshot never mixes two batches).
+    /// One dataset: its index, its file, and the lock of its single writer, which serialises the file's appends and
+    /// the index's row-number set (readers use the index's own lock).
     /// </summary>
-    private sealed class DatasetState(string datasetId)
+    private sealed class Dataset(DatasetIndex index, AppendOnlyLineFile lines)
     {
-        private readonly Lock sync = new();
-        private long acceptedRows;
-        private long rejectedRows;
-        private long? expectedRows;
-        private DatasetSchema? schema;
-        private long committedLength;
+        public DatasetIndex Index { get; } = index;
 
-        public string DatasetId { get; } = datasetId;
+        public AppendOnlyLineFile Lines { get; } = lines;
 
         public SemaphoreSlim WriteGate { get; } = new(1, 1);
-
-        /// <summary>Stored row numbers, accepted and rejected alike; only the holder of <see cref="WriteGate"/> touches it.</summary>
-        public RowNumberSet RowNumbers { get; } = new();
-
-        public FileStream? Writer { get; set; }
-
-        // Read by the writer under WriteGate; written only inside Apply.
-        public long? ExpectedRows => expectedRows;
-
-        public DatasetSchema? Schema => schema;
-
-        public DatasetProgress Progress()
-        {
-            lock (sync)
-            {
-                return new DatasetProgress(DatasetId, acceptedRows, rejectedRows, expectedRows);
-            }
-        }
-
-        public DatasetSchema? CurrentSchema()
-        {
-            lock (sync)
-            {
-                return schema;
-            }
-        }
-
-        public int IndexedRangeCount()
-        {
-            lock (sync)
-            {
-                return RowNumbers.RangeCount;
-            }
-        }
-
-        /// <summary>Bytes of the file that hold whole, indexed lines: what a reader may read.</summary>
-        public long CommittedLength()
-        {
-            lock (sync)
-            {
-                return committedLength;
-            }
-        }
-
-        public void Commit(long length)
-        {
-            lock (sync)
-            {
-                committedLength = length;
-            }
-        }
-
-        /// <summary>Indexes <paramref name="entries"/>, just written; the file's whole lines now end at <paramref name="committedLength"/> (0: unchanged).</summary>
-        public StoredRowCounts Apply(IReadOnlyList<TrainingDataLine> entries, long committedLength)
-        {
-            int newRows = 0, newRejections = 0;
-            lock (sync)
-            {
-                this.committedLength = Math.Max(this.committedLength, committedLength);
-                foreach (var entry in entries)
-                {
-                    switch (entry.Kind)
-                    {
-                        case TrainingDataLineKind.Row when entry.RowNumber is { } number && RowNumbers.Add(number):
-                            acceptedRows++;
-                            newRows++;
-                            break;
-                        case TrainingDataLineKind.Rejected when entry.RowNumber is { } number && RowNumbers.Add(number):
-                            rejectedRows++;
-                            newRejections++;
-                            break;
-                        case TrainingDataLineKind.End:
-                            expectedRows = entry.ExpectedRows;
-                            break;
-                        case TrainingDataLineKind.Schema:
-                            schema = entry.Schema;
-                            break;
-                    }
-                }
-            }
-
-            return new StoredRowCounts(newRows, newRejections);
-        }
-    }
-
-    /// <summary>Reads the first <c>length</c> bytes of a stream and then reports its end; disposes the stream.</summary>
-    private sealed class PrefixReadStream(Stream inner, long length) : Stream
-    {
-        private long remaining = length;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, remaining)]);
-            remaining -= read;
-            return read;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, remaining)], cancellationToken).ConfigureAwait(false);
-            remaining -= read;
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-            // Read-only: nothing to flush.
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }
