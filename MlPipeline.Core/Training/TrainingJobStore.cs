@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlPipeline.Core.Contracts;
+using MlPipeline.Core.Storage;
 
 namespace MlPipeline.Core.Training;
 
@@ -72,7 +73,7 @@ public sealed class TrainingJobStore
             var pending = PathFor(request.DatasetId, PendingSuffix);
             if (File.Exists(pending))
             {
-                File.Move(pending, PathFor(request.DatasetId, DoneSuffix), overwrite: true);
+                AtomicFile.Replace(pending, PathFor(request.DatasetId, DoneSuffix));
             }
             else
             {
@@ -85,15 +86,8 @@ public sealed class TrainingJobStore
 
     private static void Write(string path, TrainingRequest request)
     {
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, request, JobJson);
-            // Durable before the rename: the record stands in for a Kafka offset that is about to be committed.
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        // Durable: the record stands in for a Kafka offset that is about to be committed.
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, request, JobJson));
     }
 
     private static TrainingRequest? Read(string path)
