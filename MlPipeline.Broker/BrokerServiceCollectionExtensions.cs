@@ -5,6 +5,7 @@ using MlPipeline.Broker.Groups;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.State;
 using MlPipeline.Broker.Storage;
+using MlPipeline.Broker.Storage.Records;
 
 namespace MlPipeline.Broker;
 
@@ -34,6 +35,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<TopicConfigFactory>();
         services.TryAddSingleton<TopicRegistry>();
         services.TryAddSingleton<ProducerIdAllocator>();
+        services.TryAddSingleton<DecompressionCounter>();
         services.TryAddSingleton<ApiHandlerRegistry>();
         services.AddSingleton<IApiHandler, Api00ProduceHandler>();
         services.AddSingleton<IApiHandler, Api01FetchHandler>();

@@ -111,6 +111,11 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
         }
     }
 
+    /// <summary>
+    /// Batch headers only (see <see cref="BatchTimeLookup"/>): segments and batches whose maxTimestamp is too early are
+    /// skipped, and the batch that reaches the time is answered without decompressing. A header that cannot be a batch
+    /// (stored data damaged behind a trusted index) ends the search in that segment rather than looping or allocating.
+    /// </summary>
     public (long Offset, long Timestamp)? FindOffsetByTimestamp(long timestamp)
     {
         _handlesGate.EnterReadLock();
@@ -120,20 +125,16 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
                 return null;
             foreach (var segment in _segments)
             {
-                // maxTimestamp of the segment, then of each batch, skips data without decompressing it.
                 if (segment.MaxTimestamp < timestamp)
                     continue;
                 var visible = segment.Size;
                 for (long position = 0; position + RecordBatchHeader.Size <= visible;)
                 {
                     var header = segment.ReadHeader(position);
+                    if (header.TotalSize < RecordBatchHeader.Size || header.TotalSize > visible - position)
+                        break;
                     if (header.MaxTimestamp >= timestamp)
-                    {
-                        var batch = new byte[header.TotalSize];
-                        segment.ReadExactly(batch, position);
-                        if (RecordBatchReader.FindFirstAtOrAfter(batch, timestamp) is { } found)
-                            return found;
-                    }
+                        return AnswerFromBatch(segment, position, header, timestamp);
                     position += header.TotalSize;
                 }
             }
@@ -142,6 +143,22 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
         finally
         {
             _handlesGate.ExitReadLock();
+        }
+    }
+
+    private (long Offset, long Timestamp) AnswerFromBatch(LogSegment segment, long position, in RecordBatchHeader header, long timestamp)
+    {
+        if (!BatchTimeLookup.CanWalkRecords(header, _config.MaxMessageBytes))
+            return BatchTimeLookup.FromHeader(header, timestamp);
+        var buffer = ArrayPool<byte>.Shared.Rent(header.TotalSize);
+        try
+        {
+            segment.ReadExactly(buffer.AsSpan(0, header.TotalSize), position);
+            return BatchTimeLookup.WalkRecords(buffer.AsSpan(0, header.TotalSize), header, timestamp);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
