@@ -63,6 +63,12 @@ public sealed class BrokerOptions
     /// </summary>
     public TimeSpan ConnectionsMaxIdle { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Most segment files of sealed (no longer appended) segments kept open at once, shared by every partition; the
+    /// rest are opened when read. Each partition's active segment is always open. <value>Default 64.</value>
+    /// </summary>
+    public int MaxOpenSealedSegments { get; set; } = 64;
+
     /// <summary>Smallest session timeout a group member may ask for. <value>Default 1 s (Kafka: 6 s) so tests can detect dead members quickly.</value></summary>
     public int GroupMinSessionTimeoutMs { get; set; } = 1_000;
 
