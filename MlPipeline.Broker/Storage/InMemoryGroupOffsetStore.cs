@@ -37,4 +37,26 @@ public sealed class InMemoryGroupOffsetStore : IGroupOffsetStore
     }
 
     public void DeleteGroup(string group) => _groups.TryRemove(group, out _);
+
+    public int ExpireOffsets(string group, long committedBeforeMs)
+    {
+        if (!_groups.TryGetValue(group, out var partitions)) return 0;
+        int removed = 0;
+        foreach (var (key, offset) in partitions)
+            if (offset.CommitTimestampMs < committedBeforeMs && partitions.TryRemove(key, out _)) removed++;
+        // Callers serialize changes per group (the group's lock, or the file store's write lock), so nothing is
+        // committed to this group between the check and the removal.
+        if (partitions.IsEmpty) _groups.TryRemove(group, out _);
+        return removed;
+    }
+
+    /// <summary>
+    /// Sets one offset without the allocations of <see cref="Commit"/>'s list (the file store's replay applies a
+    /// journal of any length through this).
+    /// </summary>
+    internal void Set(string group, string topic, int partition, CommittedOffset offset) =>
+        _groups.GetOrAdd(group, static _ => new())[(topic, partition)] = offset;
+
+    /// <summary>Committed offsets held in all.</summary>
+    public int Count => _groups.Values.Sum(partitions => partitions.Count);
 }
