@@ -33,6 +33,7 @@ public static class BrokerServiceCollectionExtensions
     {
         services.TryAddSingleton<TopicConfigFactory>();
         services.TryAddSingleton<TopicRegistry>();
+        services.TryAddSingleton<ProducerIdSource>();
         services.TryAddSingleton<ProducerIdAllocator>();
         services.TryAddSingleton<ApiHandlerRegistry>();
         services.AddSingleton<IApiHandler, Api00ProduceHandler>();
