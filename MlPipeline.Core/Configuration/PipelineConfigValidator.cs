@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
+using MlPipeline.Broker;
 using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Configuration;
@@ -347,7 +348,25 @@ public sealed partial class PipelineConfigValidator
             errors.InvalidValue("broker.data_dir", broker.DataDir, "is empty; expected a directory path");
         }
 
-        InRange(errors, "broker.partitions", broker.Partitions, 1, 10_000);
+        if (InRange(errors, "broker.max_partitions_per_topic", broker.MaxPartitionsPerTopic, 1, 10_000))
+        {
+            InRange(errors, "broker.partitions", broker.Partitions, 1, broker.MaxPartitionsPerTopic);
+        }
+
+        InRange(errors, "broker.max_partitions", broker.MaxPartitions, 1, 1_000_000);
+        InRange(errors, "broker.fetch_max_bytes", broker.FetchMaxBytes, 1024, int.MaxValue);
+        InRange(errors, "broker.max_connections", broker.MaxConnections, 1, 1_000_000);
+        InRange(errors, "broker.max_connections_per_ip", broker.MaxConnectionsPerIp, 1, 1_000_000);
+        InRange(errors, "broker.socket_request_max_bytes", broker.SocketRequestMaxBytes, 1024, int.MaxValue);
+        InRange(errors, "broker.offsets_retention_minutes", broker.OffsetsRetentionMinutes, 1, int.MaxValue);
+        InRange(errors, "broker.producer_id_expiration_ms", broker.ProducerIdExpirationMs, 1, long.MaxValue);
+        // Anyone who reaches an unauthenticated broker can read, write and delete every topic: exposing it is a choice.
+        if (broker.Mode == BrokerMode.Embedded && !broker.AllowUnauthenticatedRemote && !string.IsNullOrWhiteSpace(broker.Host)
+            && !BrokerOptionsValidator.IsLoopback(broker.Host))
+        {
+            errors.InvalidValue("broker.host", broker.Host,
+                "can be reached from other machines and the embedded broker has no authentication; use 127.0.0.1, or set broker.allow_unauthenticated_remote: true");
+        }
         if (InRange(errors, "broker.replication_factor", broker.ReplicationFactor, 1, short.MaxValue)
             && broker.Mode == BrokerMode.Embedded && broker.ReplicationFactor != 1)
         {

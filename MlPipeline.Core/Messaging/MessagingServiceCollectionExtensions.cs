@@ -50,6 +50,8 @@ public static class MessagingServiceCollectionExtensions
             var settings = provider.GetRequiredService<KafkaMessagingSettings>();
             return new TopicAdministrator(settings.Admin, provider.GetRequiredService<ILogger<TopicAdministrator>>(), settings.AdminRequestTimeout);
         });
+        // The admin API unless the host registered another way to create its topics (the embedded broker, in-process).
+        services.TryAddSingleton<ITopicCreator>(provider => provider.GetRequiredService<TopicAdministrator>());
         services.TryAddSingleton(provider =>
         {
             var settings = provider.GetRequiredService<KafkaMessagingSettings>();

@@ -19,6 +19,8 @@ internal static class PipelineServiceCollectionExtensions
         {
             // First hosted service: stopped last, after every stage has committed (see EmbeddedBrokerService).
             services.AddHostedService<EmbeddedBrokerService>();
+            // The pipeline's topics are created in-process, whether or not clients may administer topics.
+            services.AddSingleton<ITopicCreator, EmbeddedBrokerTopicCreator>();
         }
 
         // Second: stopped after the stages, just before the broker (see KafkaClientShutdownService).

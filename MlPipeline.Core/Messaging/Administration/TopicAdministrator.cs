@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace MlPipeline.Core.Messaging.Administration;
 
 /// <summary>Creates and inspects topics through one long-lived admin client.</summary>
-public sealed class TopicAdministrator : IDisposable
+public sealed class TopicAdministrator : ITopicCreator, IDisposable
 {
     private readonly IAdminClient adminClient;
     private readonly TimeSpan requestTimeout;
