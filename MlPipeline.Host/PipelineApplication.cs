@@ -2,6 +2,7 @@ using MlPipeline.Broker;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Host.Apis;
+using MlPipeline.Host.Apis.Http;
 using MlPipeline.Host.Hosting;
 
 namespace MlPipeline.Host;
@@ -54,6 +55,7 @@ public static class PipelineApplication
         builder.Services.AddServingStage(config);
         builder.Services.AddMonitoring(config);
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
+        builder.Services.AddApiErrorHandling();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
@@ -63,6 +65,7 @@ public static class PipelineApplication
             endpoint.AttachEmbeddedBroker(server);
         }
 
+        app.UseApiErrorHandling();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapTopicsApi();

@@ -12,6 +12,8 @@ internal static class JsonDefaults
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
+        // A key given twice is refused, not silently resolved to one of the two values.
+        options.AllowDuplicateProperties = false;
         if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
             options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         return options;
