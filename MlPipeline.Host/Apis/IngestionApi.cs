@@ -200,20 +200,47 @@ internal static class IngestionApi
             {
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
                 {
-                    await section.Body.CopyToAsync(destination, cancellationToken);
+                    await CopySectionAsync(section.Body, destination, cancellationToken);
                     return null;
                 }
             }
         }
-        catch (InvalidDataException exception)
+        catch (Exception exception) when (exception is InvalidDataException || (exception is IOException and not BadHttpRequestException))
         {
             // MultipartReader's words for a body that does not follow its boundary (no boundary line, a section header
             // over its limits, the stream ending mid-part).
             return $"the multipart/form-data body is malformed: {exception.Message}";
         }
+        catch (MultipartWriteException exception)
+        {
+            throw exception.InnerException!;
+        }
 
         return "multipart/form-data upload has no file part";
     }
+
+    /// <summary>
+    /// Copies a multipart section; a failure to write the file (the service's disk) is wrapped so that it is not taken
+    /// for a malformed body, which fails on the read side.
+    /// </summary>
+    private static async Task CopySectionAsync(Stream section, Stream destination, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await section.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            try
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+            catch (IOException exception)
+            {
+                throw new MultipartWriteException(exception);
+            }
+        }
+    }
+
+    private sealed class MultipartWriteException(IOException inner) : Exception(inner.Message, inner);
 
     private static bool IsMultipart(MediaTypeHeaderValue contentType) =>
         contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);

@@ -23,6 +23,11 @@ internal static class ApiErrorHandling
         // ApiExceptionHandler logs what it handles, once, at the level it deserves.
         app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
         app.UseStatusCodePages();
+        app.Use((context, next) =>
+        {
+            context.Request.Body = new RequestBodyStream(context.Request.Body);
+            return next(context);
+        });
         return app;
     }
 
