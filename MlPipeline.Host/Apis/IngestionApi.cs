@@ -20,8 +20,11 @@ internal static class IngestionApi
 
     public sealed record IngestAccepted(string Status, string MessageId, string Message, string DatasetId);
 
-    /// <summary>How an upload's file name ends; start-up cleanup finds a killed host's partial uploads by it.</summary>
+    /// <summary>How a finished upload's file name ends: <c>{dataset_id}.csv</c>.</summary>
     internal const string UploadSuffix = ".csv";
+
+    /// <summary>How an upload still being received ends; start-up cleanup removes a killed host's partial uploads by it.</summary>
+    internal const string PartialUploadSuffix = ".csv.partial";
 
     /// <summary>RFC 2046 §5.1.1: a multipart boundary is 1 to 70 characters.</summary>
     private const int MaxBoundaryLength = 70;
@@ -88,14 +91,15 @@ internal static class IngestionApi
 
         var datasetId = ingestions.NewDatasetId();
         var uploads = Directory.CreateDirectory(Path.Combine(paths.DataRoot, config.Data.UploadsDir)).FullName;
+        var partial = Path.Combine(uploads, datasetId + PartialUploadSuffix);
         var target = Path.Combine(uploads, datasetId + UploadSuffix);
         // Whatever stops the upload before it is handed to ingestion (a malformed body, a caller that goes away, a
-        // broken chunk, a full queue) leaves no file behind.
+        // broken chunk, a full queue) leaves no file behind; a killed host's partial upload is removed at the next start.
         var handedOver = false;
         try
         {
             string? bodyProblem;
-            await using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 bodyProblem = await CopyBodyAsync(request, file, cancellationToken);
                 if (bodyProblem is null && file.Length == 0)
@@ -109,6 +113,8 @@ internal static class IngestionApi
                 return ApiProblems.BadRequest(bodyProblem);
             }
 
+            File.Move(partial, target);
+
             var accepted = await SubmitAsync(request.HttpContext, target, model, label, datasetId, ingestions, config, cancellationToken);
             handedOver = accepted.Result is Accepted<IngestAccepted>;
             return accepted;
@@ -117,6 +123,7 @@ internal static class IngestionApi
         {
             if (!handedOver)
             {
+                File.Delete(partial);
                 File.Delete(target);
             }
         }

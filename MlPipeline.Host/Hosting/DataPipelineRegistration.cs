@@ -48,6 +48,8 @@ internal static class DataPipelineRegistration
             sp.GetRequiredService<ITrainingAnnouncer>(),
             sp.GetRequiredService<ILogger<TrainingRunner>>()));
 
+        // First: a killed process's half-written files go before any stage starts.
+        services.AddHostedService<LeftoverFileCleanup>();
         services.AddHostedService<IngestionStage>();
         services.AddHostedService<ProcessingStage>();
         services.AddHostedService<TrainingStage>();
