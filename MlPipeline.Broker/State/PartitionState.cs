@@ -64,6 +64,12 @@ public sealed partial class PartitionState
     /// <summary>The highest producer id found in the log when the partition was opened; -1 when none.</summary>
     public long HighestRecoveredProducerId { get; }
 
+    /// <summary>
+    /// Appends refused with KAFKA_STORAGE_ERROR since the last one that succeeded; 0 while the storage works. Read
+    /// without the append lock by monitoring (a host raising an alert while the disk is full).
+    /// </summary>
+    public int FailedAppends => Volatile.Read(ref _failedAppends);
+
     /// <summary>True once the topic was deleted (or the broker stopped); the log is disposed.</summary>
     public bool IsClosed => _closed;
 

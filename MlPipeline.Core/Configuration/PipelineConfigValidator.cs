@@ -90,6 +90,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "training.threads", training.Threads, 0, 1_024);
         InRange(errors, "training.min_rows", training.MinRows, 2, int.MaxValue);
         InRange(errors, "training.retrain_every_rows", training.RetrainEveryRows, 0, int.MaxValue);
+        InRange(errors, "training.max_queued_trainings", training.MaxQueuedTrainings, 1, 10_000);
         if (!ModelStore.IsValidName(training.ModelName))
         {
             errors.InvalidValue("training.model_name", training.ModelName,

@@ -12,7 +12,9 @@ internal static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         // 200 while healthy or degraded (still serving), 503 when unhealthy: what load balancers expect.
+        // GET and HEAD only: routing answers any other method 405 (health checks would otherwise answer every method).
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync })
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .WithTags("Health");
         app.MapGet("/api/health/kafka", GetKafkaHealthAsync)
             .WithTags("Health")

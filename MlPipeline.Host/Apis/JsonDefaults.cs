@@ -13,6 +13,8 @@ internal static class JsonDefaults
     {
         options.PropertyNamingPolicy = ContractJson.NamingPolicy;
         options.DictionaryKeyPolicy = null;
+        // A key given twice is refused, not silently resolved to one of the two values.
+        options.AllowDuplicateProperties = false;
         if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
             options.Converters.Add(new JsonStringEnumConverter(ContractJson.NamingPolicy));
         return options;

@@ -1,13 +1,12 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.OpenApi;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Serving;
+using MlPipeline.Host.Apis.Http;
 
 namespace MlPipeline.Host.Apis;
 
@@ -78,7 +77,7 @@ internal static class PredictionsApi
         CancellationToken cancellationToken)
     {
         var serving = services.Config.Serving;
-        var (body, problem) = await ReadJsonObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
+        var (body, problem) = await JsonRequestBody.ReadObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
         if (problem is not null)
             return problem;
         if (!PredictionRequest.TryParse(body!, serving.DefaultModel, out _, out var error))
@@ -115,7 +114,7 @@ internal static class PredictionsApi
         CancellationToken cancellationToken)
     {
         var serving = services.Config.Serving;
-        var (body, problem) = await ReadJsonObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
+        var (body, problem) = await JsonRequestBody.ReadObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
         if (problem is not null)
             return problem;
         if (body!["requests"] is not JsonArray requests || requests.Count == 0)
@@ -171,21 +170,6 @@ internal static class PredictionsApi
         };
     }
 
-    /// <summary>
-    /// Documents a JSON request body without <c>Accepts</c>: that metadata would make routing answer a wrong content type
-    /// with a bare 415 before the handler can explain it.
-    /// </summary>
-    private static RouteHandlerBuilder WithJsonRequestBody<TBody>(this RouteHandlerBuilder builder) =>
-        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
-        {
-            var schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken);
-            operation.RequestBody = new OpenApiRequestBody
-            {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
-            };
-        });
-
     private static PredictionCompleted Completed(string messageId, PredictionResult result) => new("completed", messageId, result);
 
     private static KafkaMessage CreateRequestMessage(KafkaMessageFactory factory, JsonObject body) =>
@@ -207,40 +191,4 @@ internal static class PredictionsApi
 
     private static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(title: "Invalid prediction request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
-
-    /// <summary>The body as a JSON object, or the 400 that says why it is not one.</summary>
-    private static async Task<(JsonObject? Body, ProblemHttpResult? Problem)> ReadJsonObjectAsync(
-        HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        if (!request.HasJsonContentType())
-            return (null, BadRequest($"Content-Type must be application/json, got '{request.ContentType ?? "none"}'"));
-        var tooLarge = $"the body exceeds {maxBytes} bytes (serving.max_request_bytes)";
-        if (request.ContentLength > maxBytes)
-            return (null, BadRequest(tooLarge));
-
-        // Content-Length may be absent (chunked): read at most one byte past the limit.
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > maxBytes)
-                return (null, BadRequest(tooLarge));
-        }
-
-        JsonNode? root;
-        try
-        {
-            root = buffer.Length == 0 ? null : JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-        }
-        catch (JsonException exception)
-        {
-            return (null, BadRequest($"the body is not valid JSON: {exception.Message}"));
-        }
-
-        return root is JsonObject body
-            ? (body, null)
-            : (null, BadRequest($"the body must be a JSON object, got {root?.GetValueKind().ToString() ?? "nothing"}"));
-    }
 }
