@@ -284,6 +284,7 @@ public sealed partial class PipelineConfigValidator
     {
         InRange(errors, "monitoring.metrics_interval_seconds", monitoring.MetricsIntervalSeconds, 1, 86_400);
         InRange(errors, "monitoring.health_check_interval_seconds", monitoring.HealthCheckIntervalSeconds, 1, 86_400);
+        InRange(errors, "monitoring.status_interval_seconds", monitoring.StatusIntervalSeconds, 1, 3_600);
         InRange(errors, "monitoring.throughput_bucket_seconds", monitoring.ThroughputBucketSeconds, 1, 3_600);
         if (InRange(errors, "monitoring.drift_window_size", monitoring.DriftWindowSize, 10, 1_000_000))
         {

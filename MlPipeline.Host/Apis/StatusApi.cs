@@ -11,13 +11,18 @@ namespace MlPipeline.Host.Apis;
 
 /// <summary>
 /// <c>GET /api/status</c>: one document with everything an operator looks at first. It always answers 200 —
-/// a broken dependency is reported as <c>healthy: false</c> with the details, not as a server error.
+/// a broken dependency is reported as <c>healthy: false</c> with the details, not as a server error. Kafka's part
+/// comes from the background collector's snapshot (<see cref="KafkaStatusSnapshots"/>): a status request never calls
+/// the broker, so any number of callers cost the broker nothing.
 /// </summary>
 internal static class StatusApi
 {
     public sealed record BrokerStatus(string Mode, string BootstrapServers);
 
     public sealed record TopicsStatus(bool Ready, string? LastError);
+
+    /// <summary>When Kafka's part was collected, how often it is, and why the latest collection failed (if it did).</summary>
+    public sealed record KafkaCollectionStatus(DateTimeOffset CollectedAt, double IntervalSeconds, long Collections, string? Error);
 
     public sealed record StatusResponse(
         string Service,
@@ -28,6 +33,7 @@ internal static class StatusApi
         BrokerStatus Broker,
         TopicsStatus Topics,
         KafkaHealthReport Kafka,
+        KafkaCollectionStatus KafkaCollection,
         IReadOnlyList<StageSnapshot> Stages,
         IReadOnlyList<ConsumerGroupLag> Lag,
         IReadOnlyDictionary<string, long> Produced,
@@ -37,6 +43,9 @@ internal static class StatusApi
         IReadOnlyList<PredictionSnapshot> Predictions,
         PredictionResultDeliverySnapshot ResultDelivery,
         IReadOnlyList<AlertEvent> Alerts);
+
+    // A request that arrives while the service starts waits this long at most for the first collection.
+    private static readonly TimeSpan FirstCollectionWait = TimeSpan.FromSeconds(5);
 
     private static readonly string Version =
         typeof(StatusApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -50,7 +59,8 @@ internal static class StatusApi
     }
 
     internal static async Task<StatusResponse> GetStatusAsync(
-        KafkaHealthChecker checker,
+        KafkaStatusSnapshots kafkaStatus,
+        KafkaStatusCollector collector,
         TopicProvisioningService topics,
         KafkaEndpoint endpoint,
         ServiceClock clock,
@@ -61,8 +71,9 @@ internal static class StatusApi
         PipelineConfig config,
         CancellationToken cancellationToken)
     {
-        var kafka = await checker.GetReportAsync(cancellationToken);
-        var snapshot = await monitoring.BuildAsync(kafka, cancellationToken);
+        var kafkaSnapshot = await kafkaStatus.GetAsync(FirstCollectionWait, cancellationToken);
+        var kafka = kafkaSnapshot.Report;
+        var snapshot = monitoring.Build(kafkaSnapshot);
         var now = timeProvider.GetUtcNow();
         return new StatusResponse(
             Service: "mlpipeline",
@@ -73,6 +84,8 @@ internal static class StatusApi
             Broker: new BrokerStatus(endpoint.Mode.ToString().ToLowerInvariant(), endpoint.BootstrapServers),
             Topics: new TopicsStatus(topics.IsReady, topics.LastError),
             Kafka: kafka,
+            KafkaCollection: new KafkaCollectionStatus(
+                kafkaSnapshot.CollectedAt, collector.Interval.TotalSeconds, kafkaSnapshot.Collections, kafkaSnapshot.CollectionError),
             Stages: snapshot.Stages,
             Lag: snapshot.Lag,
             Produced: snapshot.Produced,
