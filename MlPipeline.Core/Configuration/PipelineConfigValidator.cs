@@ -120,6 +120,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "serving.max_batch_requests", serving.MaxBatchRequests, 1, 100_000);
         InRange(errors, "serving.batch_size", serving.BatchSize, 1, 1_000_000);
         InRange(errors, "serving.engine_pool_size", serving.EnginePoolSize, 1, 1_024);
+        InRange(errors, "serving.max_waiting_http_predictions", serving.MaxWaitingHttpPredictions, 1, 1_000_000);
     }
 
     private static void NotBlank(ConfigurationErrorList errors, string keyPath, string? value, string expected)

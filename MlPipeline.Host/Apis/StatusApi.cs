@@ -5,6 +5,7 @@ using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
+using MlPipeline.Core.Serving;
 using MlPipeline.Host.Hosting;
 
 namespace MlPipeline.Host.Apis;
@@ -24,6 +25,20 @@ internal static class StatusApi
     /// <summary>When Kafka's part was collected, how often it is, and why the latest collection failed (if it did).</summary>
     public sealed record KafkaCollectionStatus(DateTimeOffset CollectedAt, double IntervalSeconds, long Collections, string? Error);
 
+    /// <summary>
+    /// Who goes first under load: HTTP predictions beyond the bound are refused at once (503), the Kafka path works at
+    /// most <paramref name="KafkaRequestsInFlightBound"/> requests ahead, the broker answers from threads of its own and
+    /// Kafka's state is read in the background, never by a request.
+    /// </summary>
+    public sealed record LoadPolicyStatus(
+        bool LoadShedding,
+        int MaxWaitingHttpPredictions,
+        int HttpPredictionsInProgress,
+        long HttpPredictionsRefused,
+        int KafkaRequestsInFlightBound,
+        string BrokerThreads,
+        double KafkaStatusIntervalSeconds);
+
     public sealed record StatusResponse(
         string Service,
         string Version,
@@ -42,6 +57,7 @@ internal static class StatusApi
         double DriftThreshold,
         IReadOnlyList<PredictionSnapshot> Predictions,
         PredictionResultDeliverySnapshot ResultDelivery,
+        LoadPolicyStatus LoadPolicy,
         IReadOnlyList<AlertEvent> Alerts);
 
     // A request that arrives while the service starts waits this long at most for the first collection.
@@ -69,6 +85,7 @@ internal static class StatusApi
         AlertTracker alerts,
         PredictionResultDeliveryMetrics resultDelivery,
         PipelineConfig config,
+        PredictionAdmission admission,
         CancellationToken cancellationToken)
     {
         var kafkaSnapshot = await kafkaStatus.GetAsync(FirstCollectionWait, cancellationToken);
@@ -94,6 +111,14 @@ internal static class StatusApi
             DriftThreshold: config.Alerts.Drift.Threshold,
             Predictions: snapshot.Predictions,
             ResultDelivery: resultDelivery.Snapshot(),
+            LoadPolicy: new LoadPolicyStatus(
+                admission.Enabled,
+                admission.Limit,
+                admission.Inside,
+                admission.Refused,
+                config.Serving.BatchSize,
+                endpoint.Mode == BrokerMode.Embedded ? "embedded broker: one dedicated thread per connection, blocking sockets" : "external broker",
+                collector.Interval.TotalSeconds),
             Alerts: alerts.Open);
     }
 }

@@ -69,5 +69,15 @@ public sealed class StatusUnderConcurrentCallersTests
 
         using var status = await client.GetAsync("/api/status");
         Assert.That(status.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the host still answers after the hammering");
+        using var json = System.Text.Json.JsonDocument.Parse(await status.Content.ReadAsStringAsync());
+        var policy = json.RootElement.GetProperty("load_policy");
+        var collection = json.RootElement.GetProperty("kafka_collection");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(policy.GetProperty("load_shedding").GetBoolean(), Is.True);
+            Assert.That(policy.GetProperty("max_waiting_http_predictions").GetInt32(), Is.EqualTo(256));
+            Assert.That(collection.GetProperty("interval_seconds").GetDouble(), Is.EqualTo(1));
+            Assert.That(collection.GetProperty("collections").GetInt64(), Is.GreaterThan(0));
+        }
     }
 }
