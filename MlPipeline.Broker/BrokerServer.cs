@@ -144,7 +144,13 @@ public sealed partial class BrokerServer : IAsyncDisposable
 
     private void Start()
     {
-        _acceptLoop = Task.Run(() => AcceptLoopAsync(_stopping.Token));
+        // The listener and every connection run on threads of their own, never on the host's thread pool: an embedding
+        // host busy with batch work must not starve its own broker (see DedicatedThreadContext).
+        _acceptLoop = DedicatedThreadContext.Run(() =>
+        {
+            AcceptLoop(_stopping.Token);
+            return Task.CompletedTask;
+        }, "broker-accept");
         // The timer is created here, not in the loop's task, so its schedule starts at StartAsync: a test
         // that advances a fake clock right after start must not race the timer's creation.
         var maintenanceTimer = CreateMaintenanceTimer(out var flushEvery);
@@ -156,7 +162,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
         LogListening(BootstrapServers, _options.DataDirectory ?? "(in memory)");
     }
 
-    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    private void AcceptLoop(CancellationToken cancellationToken)
     {
         var connectionLogger = _loggerFactory.CreateLogger<BrokerConnection>();
         while (!cancellationToken.IsCancellationRequested)
@@ -164,13 +170,10 @@ public sealed partial class BrokerServer : IAsyncDisposable
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync(cancellationToken);
+                // Blocking, on the accept thread; disposing the listener (stop) ends it.
+                socket = _listener.Accept();
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException && cancellationToken.IsCancellationRequested)
             {
                 return;
             }
@@ -190,7 +193,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
             }
             socket.NoDelay = true;
             var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, _options.ConnectionsMaxIdle, _timeProvider, _rejectedFrames, connectionLogger);
-            _connections[connection] = Task.Run(async () =>
+            _connections[connection] = DedicatedThreadContext.Run(async () =>
             {
                 try
                 {
@@ -201,7 +204,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
                     _connections.TryRemove(connection, out _);
                     _connectionLimiter.Release(clientAddress);
                 }
-            }, CancellationToken.None);
+            }, "broker-connection");
         }
     }
 

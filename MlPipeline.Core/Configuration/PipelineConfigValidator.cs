@@ -122,6 +122,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "serving.max_batch_requests", serving.MaxBatchRequests, 1, 100_000);
         InRange(errors, "serving.batch_size", serving.BatchSize, 1, 1_000_000);
         InRange(errors, "serving.engine_pool_size", serving.EnginePoolSize, 1, 1_024);
+        InRange(errors, "serving.max_waiting_http_predictions", serving.MaxWaitingHttpPredictions, 1, 1_000_000);
     }
 
     private static void NotBlank(ConfigurationErrorList errors, string keyPath, string? value, string expected)
@@ -286,6 +287,7 @@ public sealed partial class PipelineConfigValidator
     {
         InRange(errors, "monitoring.metrics_interval_seconds", monitoring.MetricsIntervalSeconds, 1, 86_400);
         InRange(errors, "monitoring.health_check_interval_seconds", monitoring.HealthCheckIntervalSeconds, 1, 86_400);
+        InRange(errors, "monitoring.status_interval_seconds", monitoring.StatusIntervalSeconds, 1, 3_600);
         InRange(errors, "monitoring.throughput_bucket_seconds", monitoring.ThroughputBucketSeconds, 1, 3_600);
         if (InRange(errors, "monitoring.drift_window_size", monitoring.DriftWindowSize, 10, 1_000_000))
         {
