@@ -9,6 +9,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Reading;
 using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Benchmarks.Soak;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using MlPipeline.Broker;
 using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Configuration;
@@ -365,7 +364,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "broker.producer_id_expiration_ms", broker.ProducerIdExpirationMs, 1, long.MaxValue);
         // Anyone who reaches an unauthenticated broker can read, write and delete every topic: exposing it is a choice.
         if (broker.Mode == BrokerMode.Embedded && !broker.AllowUnauthenticatedRemote && !string.IsNullOrWhiteSpace(broker.Host)
-            && !BrokerOptionsValidator.IsLoopback(broker.Host))
+            && !LoopbackHost.IsLoopback(broker.Host))
         {
             errors.InvalidValue("broker.host", broker.Host,
                 "can be reached from other machines and the embedded broker has no authentication; use 127.0.0.1, or set broker.allow_unauthenticated_remote: true");
