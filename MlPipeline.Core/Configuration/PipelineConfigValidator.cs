@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using MlPipeline.Broker;
 using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Configuration;
@@ -362,7 +361,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "broker.producer_id_expiration_ms", broker.ProducerIdExpirationMs, 1, long.MaxValue);
         // Anyone who reaches an unauthenticated broker can read, write and delete every topic: exposing it is a choice.
         if (broker.Mode == BrokerMode.Embedded && !broker.AllowUnauthenticatedRemote && !string.IsNullOrWhiteSpace(broker.Host)
-            && !BrokerOptionsValidator.IsLoopback(broker.Host))
+            && !IsLoopback(broker.Host))
         {
             errors.InvalidValue("broker.host", broker.Host,
                 "can be reached from other machines and the embedded broker has no authentication; use 127.0.0.1, or set broker.allow_unauthenticated_remote: true");
@@ -389,6 +388,14 @@ public sealed partial class PipelineConfigValidator
         // Also socket.connection.setup.timeout.ms (>= 1000) and the admin socket.timeout.ms (<= 300000).
         InRange(errors, "broker.startup_timeout_seconds", broker.StartupTimeoutSeconds, 1, 300);
     }
+
+    /// <summary>
+    /// Only reachable from this machine: a loopback address or "localhost"; any other name counts as remote, since what
+    /// it resolves to can change. (The broker checks its own options the same way; Core does not reference it.)
+    /// </summary>
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     private static bool InRange(ConfigurationErrorList errors, string keyPath, long value, long min, long max)
     {
