@@ -269,7 +269,7 @@ public sealed class PartitionLimitRestartTests
     private const int SealedCache = 4;
 
     [Test]
-    public async Task TopicsUpToTheTotalLimit_ThenPolicyViolation_OpenFilesBounded_AndTheBrokerRestartsOnTheSameData()
+    public async Task TenThousandPartitionsRefused_TopicsUpToTheTotalLimit_ThenPolicyViolation_OpenFilesBounded_AndTheBrokerRestartsOnTheSameData()
     {
         using var dataDirectory = new TemporaryDirectory("partition-limits");
         var options = new BrokerOptions
@@ -279,11 +279,14 @@ public sealed class PartitionLimitRestartTests
         };
         var topics = Enumerable.Range(0, 3).Select(_ => UniqueNames.For("limited")).ToArray();
         string overLimit = UniqueNames.For("over-limit");
-        (BrokerError Error, string? Message) refused, grown;
+        (BrokerError Error, string? Message) huge, refused, grown;
         int openFiles;
         await using (var broker = await BrokerServer.StartAsync(options))
         {
             await using var connection = await RawKafkaConnection.ConnectAsync(broker.BootstrapServers);
+            // The request that once opened 10,000 files and left a broker that could not restart.
+            await connection.SendAsync((short)ApiKey.CreateTopics, 1, body => BrokerLimitsTests.WriteCreateTopics(body, UniqueNames.For("huge"), partitions: 10_000));
+            huge = BrokerLimitsTests.ReadCreateTopicsResult((await connection.ReceiveAsync()).Body);
             foreach (string topic in topics)
             {
                 await connection.SendAsync((short)ApiKey.CreateTopics, 1, body => BrokerLimitsTests.WriteCreateTopics(body, topic, partitions: 16));
@@ -299,6 +302,7 @@ public sealed class PartitionLimitRestartTests
         var registry = restarted.Services.GetRequiredService<TopicRegistry>();
         using (Assert.EnterMultipleScope())
         {
+            Assert.That(huge.Error, Is.EqualTo(BrokerError.InvalidPartitions));
             Assert.That(refused.Error, Is.EqualTo(BrokerError.PolicyViolation));
             Assert.That(refused.Message, Does.Contain($"{TotalPartitions}"));
             Assert.That(grown.Error, Is.EqualTo(BrokerError.InvalidPartitions), "17 is over the per-topic limit");
