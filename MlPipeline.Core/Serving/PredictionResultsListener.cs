@@ -81,23 +81,15 @@ public sealed class PredictionResultsListener(
         try
         {
             await topics.WhenReadyAsync(cancellationToken).ConfigureAwait(false);
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var candidate = new TopicTailReader(options.Consumer, options.ResultsTopic, OnRecord, options.StartupWait, logger);
-                try
-                {
-                    await candidate.StartAsync(cancellationToken).ConfigureAwait(false);
-                    reader = candidate;
-                    ready.TrySetResult();
-                    await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    logger.LogWarning("Prediction results reader could not start ({Reason}); retrying", exception.Message);
-                    await candidate.DisposeAsync().ConfigureAwait(false);
-                    await Task.Delay(RetryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            reader = await TopicTailReader.StartWithRetryAsync(
+                    () => new TopicTailReader(options.Consumer, options.ResultsTopic, OnRecord, options.StartupWait, logger, timeProvider),
+                    RetryDelay,
+                    timeProvider,
+                    logger,
+                    cancellationToken)
+                .ConfigureAwait(false);
+            ready.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -38,8 +38,11 @@ public sealed class ServingStage(
     PredictionRequestHandler handler,
     PredictionResultPublisher publisher,
     KafkaMessageSerializer serializer,
+    TimeProvider timeProvider,
     ILogger<ServingStage> logger) : BackgroundService
 {
+    private static readonly TimeSpan ReaderRetryDelay = TimeSpan.FromSeconds(1);
+
     private readonly Channel<string> promotions = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -68,24 +71,13 @@ public sealed class ServingStage(
     }
 
     /// <summary>Starts the model-event reader, retrying while the broker cannot answer (a failed stage would stop the host).</summary>
-    private async Task<TopicTailReader> TailModelEventsAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var reader = new TopicTailReader(options.TailConsumer, options.ModelTrainingTopic, OnModelEvent, options.RequestTimeout, logger);
-            try
-            {
-                await reader.StartAsync(cancellationToken);
-                return reader;
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                await reader.DisposeAsync();
-                logger.LogWarning("Model event reader could not start ({Reason}); retrying", exception.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-        }
-    }
+    private Task<TopicTailReader> TailModelEventsAsync(CancellationToken cancellationToken) =>
+        TopicTailReader.StartWithRetryAsync(
+            () => new TopicTailReader(options.TailConsumer, options.ModelTrainingTopic, OnModelEvent, options.RequestTimeout, logger, timeProvider),
+            ReaderRetryDelay,
+            timeProvider,
+            logger,
+            cancellationToken);
 
     // Runs on the reader's thread: only decode and queue; loading happens on the swap loop.
     private void OnModelEvent(ConsumeResult<byte[]?, byte[]?> record)

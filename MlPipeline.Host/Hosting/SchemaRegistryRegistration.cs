@@ -1,3 +1,4 @@
+using Confluent.SchemaRegistry;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.SchemaRegistry;
 
@@ -11,12 +12,11 @@ internal static class SchemaRegistryRegistration
         if (!config.SchemaRegistry.Enabled)
             return services;
 
-        var baseAddress = new Uri(config.SchemaRegistry.Url.TrimEnd('/') + "/");
-        services.AddHttpClient<SchemaRegistryClient>(client =>
+        services.AddSingleton<ISchemaRegistryClient>(_ => new CachedSchemaRegistryClient(new SchemaRegistryConfig
         {
-            client.BaseAddress = baseAddress;
-            client.Timeout = TimeSpan.FromSeconds(config.Broker.StartupTimeoutSeconds);
-        });
+            Url = config.SchemaRegistry.Url,
+            RequestTimeoutMs = (int)TimeSpan.FromSeconds(config.Broker.StartupTimeoutSeconds).TotalMilliseconds,
+        }));
         // The dead-letter topic is left out: it carries whatever failed, valid envelope or not.
         var subjects = config.Topics.All
             .Where(topic => topic.Name != config.Topics.DeadLetterTopic)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
+using MlPipeline.Tests.Infrastructure;
 
 namespace MlPipeline.Tests.Host;
 
@@ -69,7 +69,7 @@ public sealed class HostStartupTests
     [Test]
     public async Task ExternalMode_NothingListening_ReportsBrokerUnreachableWithinTimeout()
     {
-        int deadPort = ClosedPort();
+        int deadPort = TestPorts.ClosedPort();
         var started = DateTimeOffset.UtcNow;
         await using var host = await PipelineHostRunner.StartAsync(
             "broker:\n  mode: external\n  startup_timeout_seconds: 2\n",
@@ -121,13 +121,5 @@ public sealed class HostStartupTests
     {
         using var response = await host.Client.GetAsync(path);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    // A port that was free a moment ago and has nothing listening now.
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

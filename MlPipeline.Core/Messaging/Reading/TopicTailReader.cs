@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging;
@@ -36,6 +35,7 @@ public sealed class TopicTailReader : IAsyncDisposable
     private readonly Action<ConsumeResult<byte[]?, byte[]?>> onRecord;
     private readonly ILogger logger;
     private readonly TimeSpan requestTimeout;
+    private readonly TimeProvider timeProvider;
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,13 +44,16 @@ public sealed class TopicTailReader : IAsyncDisposable
     private volatile List<int>? refreshedPartitions;
 
     /// <param name="onRecord">Called on the reader's own thread, one record at a time; must be quick and must not throw.</param>
+    /// <param name="timeProvider">The clock of the partition refresh (<see cref="TimeProvider.System"/> when null).</param>
     public TopicTailReader(
         ConsumerConfig config,
         string topic,
         Action<ConsumeResult<byte[]?, byte[]?>> onRecord,
         TimeSpan requestTimeout,
-        ILogger logger)
+        ILogger logger,
+        TimeProvider? timeProvider = null)
     {
+        this.timeProvider = timeProvider ?? TimeProvider.System;
         this.config = new ConsumerConfig(config.ToDictionary(pair => pair.Key, pair => pair.Value))
         {
             EnableAutoCommit = false,
@@ -64,6 +67,34 @@ public sealed class TopicTailReader : IAsyncDisposable
     }
 
     public bool IsAssigned => assigned.Task.IsCompletedSuccessfully;
+
+    /// <summary>
+    /// Creates and starts a reader, and while it cannot start (the broker not answering yet, the topic not there yet)
+    /// disposes it and tries a new one after <paramref name="retryDelay"/>: a stage whose reader failed once would
+    /// otherwise stop the host. Returns the started reader; only cancellation ends the retries.
+    /// </summary>
+    /// <param name="create">Makes a fresh, unstarted reader (a reader starts once).</param>
+    public static async Task<TopicTailReader> StartWithRetryAsync(
+        Func<TopicTailReader> create, TimeSpan retryDelay, TimeProvider timeProvider, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        while (true)
+        {
+            var reader = create();
+            try
+            {
+                await reader.StartAsync(cancellationToken).ConfigureAwait(false);
+                return reader;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                logger.LogWarning("Tail reader of {Topic} could not start ({Reason}); retrying in {Delay}", reader.topic, exception.Message, retryDelay);
+                await Task.Delay(retryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>Starts reading; completes once every partition is assigned at its end offset.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -144,7 +175,7 @@ public sealed class TopicTailReader : IAsyncDisposable
     /// <summary>Re-reads the topic's partitions every refresh interval, on its own thread; a failed look waits for the next.</summary>
     private void RefreshPartitionsUntilStopped(IAdminClient admin)
     {
-        while (!stopping.Token.WaitHandle.WaitOne(PartitionRefreshInterval))
+        while (WaitForNextRefresh())
         {
             try
             {
@@ -154,6 +185,23 @@ public sealed class TopicTailReader : IAsyncDisposable
             {
                 logger.LogDebug("Tail reader of {Topic} could not re-read its partitions: {Reason}", topic, exception.Message);
             }
+        }
+    }
+
+    /// <summary>
+    /// Blocks this dedicated refresh thread until the next look is due on the injected clock (so tests can advance it);
+    /// false once the reader stops.
+    /// </summary>
+    private bool WaitForNextRefresh()
+    {
+        try
+        {
+            Task.Delay(PartitionRefreshInterval, timeProvider, stopping.Token).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

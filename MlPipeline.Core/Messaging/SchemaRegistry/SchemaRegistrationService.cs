@@ -1,3 +1,4 @@
+using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,10 +11,11 @@ public sealed record SchemaRegistrationOptions(IReadOnlyList<string> Subjects, T
 /// <summary>
 /// With <c>schema_registry.enabled</c>, registers the envelope's JSON Schema for every pipeline topic, so tools that
 /// read through the registry (Kafka UI, ksqlDB, Connect) know the topics' shape. Like topic provisioning it runs in
-/// the background and retries: a registry that is down must not keep the pipeline from starting.
+/// the background and retries: a registry that is down must not keep the pipeline from starting. Registration is
+/// Confluent's client (<c>POST /subjects/{subject}/versions</c>, idempotent: an identical schema returns its existing id).
 /// </summary>
 public sealed class SchemaRegistrationService(
-    SchemaRegistryClient client,
+    ISchemaRegistryClient client,
     SchemaRegistrationOptions options,
     TimeProvider timeProvider,
     ILogger<SchemaRegistrationService> logger) : BackgroundService
@@ -41,7 +43,8 @@ public sealed class SchemaRegistrationService(
             string subject = pending.Peek();
             try
             {
-                int id = await client.RegisterJsonSchemaAsync(subject, EnvelopeJsonSchema.Text, stoppingToken);
+                // The client takes no cancellation token; a stop during a call waits at most its request timeout.
+                int id = await client.RegisterSchemaAsync(subject, new Schema(EnvelopeJsonSchema.Text, SchemaType.Json), normalize: false);
                 lock (_registered)
                     _registered[subject] = id;
                 pending.Dequeue();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using MlPipeline.Host.Cli;
 using MlPipeline.Tests.Infrastructure;
@@ -52,7 +51,7 @@ public sealed class HealthCommandTests
     [Test]
     public async Task Health_NothingListening_ExitsFailureWithinTheTimeoutAndSaysWhereItLooked()
     {
-        int port = ClosedPort();
+        int port = TestPorts.ClosedPort();
         using var cli = CommandLineRunner.External($"127.0.0.1:{port}", timeoutSeconds: 1);
 
         var outcome = await cli.RunAsync("health");
@@ -68,7 +67,7 @@ public sealed class HealthCommandTests
     [Test]
     public async Task TopicsList_EmbeddedModeWithoutARunningService_ExplainsThatVerbsDoNotStartABroker()
     {
-        int port = ClosedPort();
+        int port = TestPorts.ClosedPort();
         using var cli = new CommandLineRunner($"broker:\n  mode: embedded\n  port: {port}\n  data_dir: \"{{dir}}/broker\"\n  startup_timeout_seconds: 1\n");
 
         var outcome = await cli.RunAsync("topics", "list");
@@ -120,13 +119,5 @@ public sealed class HealthCommandTests
             Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
             Assert.That(outcome.Error, Does.Contain("broker.partitions = 'zero'"));
         }
-    }
-
-    // A port that was free a moment ago and has nothing listening now.
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
