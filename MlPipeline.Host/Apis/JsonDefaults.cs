@@ -13,6 +13,9 @@ internal static class JsonDefaults
     {
         options.PropertyNamingPolicy = ContractJson.NamingPolicy;
         options.DictionaryKeyPolicy = null;
+        // Metrics of a model trained on very little data can be NaN or infinite (R² of a constant holdout): written as
+        // "NaN" / "Infinity" instead of failing the whole answer.
+        options.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
         // A key given twice is refused, not silently resolved to one of the two values.
         options.AllowDuplicateProperties = false;
         if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
