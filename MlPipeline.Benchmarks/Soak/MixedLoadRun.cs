@@ -130,6 +130,24 @@ public sealed class MixedLoadRun
                 await Task.Delay(250, CancellationToken.None);
             _report.KafkaUnanswered = _kafkaRequests.Values.Count(answered => !answered);
         }
+
+        await ReadLoadPolicyAsync(http);
+    }
+
+    /// <summary>The host's own count of the most HTTP predictions in progress at once (how near the shedding bound the load came).</summary>
+    private async Task ReadLoadPolicyAsync(HttpClient http)
+    {
+        try
+        {
+            using var call = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var json = JsonDocument.Parse(await http.GetStringAsync("/api/status", call.Token));
+            if (json.RootElement.TryGetProperty("load_policy", out var policy))
+                _report.Notes.Enqueue($"host load policy at the end: {policy.GetRawText()}");
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or JsonException)
+        {
+            _report.Notes.Enqueue($"could not read /api/status at the end: {exception.Message}");
+        }
     }
 
     private void OnResult(ConsumeResult<byte[]?, byte[]?> record)
