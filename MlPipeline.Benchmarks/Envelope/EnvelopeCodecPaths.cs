@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 
 namespace MlPipeline.Benchmarks.Envelope;

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Host;
 using MlPipeline.Host.Hosting;

@@ -1,4 +1,4 @@
-using MlPipeline.Core.Monitoring.Alerts;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Configuration;
 

@@ -1,5 +1,3 @@
-using MlPipeline.Broker;
-
 namespace MlPipeline.Core.Configuration;
 
 /// <summary>The <c>broker:</c> section (ours, not in the original guide): embedded broker settings and the
@@ -27,8 +25,8 @@ public sealed class BrokerSectionOptions
     /// <summary>retention.ms of created topics; -1 keeps data forever. <value>Default 604800000 (7 days).</value></summary>
     public long RetentionMs { get; set; } = 604_800_000;
 
-    /// <summary>When the embedded broker fsyncs: interval or always. <value>Default <see cref="FlushPolicy.Interval"/>.</value></summary>
-    public FlushPolicy Flush { get; set; } = FlushPolicy.Interval;
+    /// <summary>When the embedded broker fsyncs: interval or always. <value>Default <see cref="BrokerFlushPolicy.Interval"/>.</value></summary>
+    public BrokerFlushPolicy Flush { get; set; } = BrokerFlushPolicy.Interval;
 
     /// <summary>The embedded broker closes a connection that sent no request for this many milliseconds (Kafka's
     /// connections.max.idle.ms); -1 never closes one. <value>Default 600000 (10 minutes), as Kafka.</value></summary>

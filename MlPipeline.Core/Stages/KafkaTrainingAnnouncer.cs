@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using MlPipeline.Core.Configuration;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Training;

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Stages;
 
@@ -191,15 +191,3 @@ public sealed class MonitoringStage(
         logger.Log(level, "Alert {Status} [{Severity}] {Rule} {Subject}: {Message}", alert.Status, alert.Severity, alert.Rule, alert.Subject, alert.Message);
     }
 }
-
-/// <summary>The <c>data</c> of a MONITORING envelope on <c>pipeline_monitoring</c>.</summary>
-public sealed record PipelineMonitoringData(
-    DateTimeOffset At,
-    bool BrokerReachable,
-    IReadOnlyList<StageSnapshot> Stages,
-    IReadOnlyList<MlPipeline.Core.Messaging.Health.ConsumerGroupLag> Lag,
-    IReadOnlyDictionary<string, long> Produced,
-    int OpenAlerts);
-
-/// <summary>The <c>data</c> of a MONITORING envelope on <c>model_monitoring</c> (key = model name).</summary>
-public sealed record ModelMonitoringData(DateTimeOffset At, ModelSnapshot Model, IReadOnlyList<FeatureDrift> Drift, PredictionSnapshot? Predictions);

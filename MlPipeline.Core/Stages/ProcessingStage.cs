@@ -4,12 +4,13 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Configuration;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
+using MlPipeline.Core.Processing;
 
 namespace MlPipeline.Core.Stages;
 

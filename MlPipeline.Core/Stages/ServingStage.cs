@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Reading;
 using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Core.Stages;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Configuration;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Training;

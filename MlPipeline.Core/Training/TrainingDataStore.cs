@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
-using MlPipeline.Core.Data.Ingestion;
 
 namespace MlPipeline.Core.Training;
 

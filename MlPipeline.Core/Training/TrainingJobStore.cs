@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Training;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Serving;

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Monitoring;

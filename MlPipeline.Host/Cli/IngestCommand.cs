@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Training;

@@ -1,6 +1,7 @@
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Processing;
 using MlPipeline.Core.Stages;
 using MlPipeline.Core.Training;
 

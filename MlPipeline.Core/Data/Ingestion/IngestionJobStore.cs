@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Data.Ingestion;
 

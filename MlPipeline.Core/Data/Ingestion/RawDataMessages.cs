@@ -1,3 +1,4 @@
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 
 namespace MlPipeline.Core.Data.Ingestion;

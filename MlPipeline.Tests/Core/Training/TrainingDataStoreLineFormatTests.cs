@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
-using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 

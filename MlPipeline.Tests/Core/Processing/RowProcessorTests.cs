@@ -1,6 +1,7 @@
 using MlPipeline.Core.Data;
+using MlPipeline.Core.Processing;
 
-namespace MlPipeline.Tests.Core.Data;
+namespace MlPipeline.Tests.Core.Processing;
 
 [Parallelizable(ParallelScope.All)]
 public sealed class RowProcessorTests

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging.Envelope;
 
-namespace MlPipeline.Core.Serving;
+namespace MlPipeline.Core.Messaging.Reading;
 
 /// <summary>
 /// Waits for the first envelope on one topic that a predicate accepts, reading from the topic's end as it was when

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MlPipeline.Core.Data.Ingestion;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>
 /// Token-level reads shared by the row converters, each failing with a <see cref="JsonException"/> where the generated

@@ -1,4 +1,4 @@
-namespace MlPipeline.Core.Monitoring.Alerts;
+namespace MlPipeline.Core.Contracts;
 
 public enum AlertStatus
 {

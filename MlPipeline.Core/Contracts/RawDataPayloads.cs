@@ -1,4 +1,6 @@
-namespace MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Data;
+
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>The <c>data.kind</c> values of RAW_DATA and PROCESSED_DATA envelopes (docs/topics.md).</summary>
 public static class DatasetMessageKinds

@@ -1,4 +1,6 @@
-namespace MlPipeline.Core.Data;
+using MlPipeline.Core.Data;
+
+namespace MlPipeline.Core.Processing;
 
 /// <summary>
 /// Validates, cleans and engineers one raw row against a <see cref="DatasetSchema"/>. Numbers are

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace MlPipeline.Core.Data.Ingestion;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>
 /// Reads the <c>rows</c> of a RAW_DATA chunk without allocating each column name once per row (see

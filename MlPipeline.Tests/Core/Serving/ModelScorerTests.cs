@@ -1,8 +1,10 @@
 using System.Text.Json;
+using MlPipeline.Core.Serving;
 using MlPipeline.Core.Training;
+using MlPipeline.Tests.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 
-namespace MlPipeline.Tests.Core.Training;
+namespace MlPipeline.Tests.Core.Serving;
 
 [Parallelizable(ParallelScope.All)]
 public sealed class ModelScorerTests

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace MlPipeline.Core.Serving;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>
 /// The <c>data</c> of a PREDICTION_RESULT envelope (the answer to one request, whose message id is the result's

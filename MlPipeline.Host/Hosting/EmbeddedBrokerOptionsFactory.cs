@@ -1,6 +1,7 @@
 using MlPipeline.Broker;
+using MlPipeline.Core.Configuration;
 
-namespace MlPipeline.Core.Configuration;
+namespace MlPipeline.Host.Hosting;
 
 /// <summary>Maps the <c>broker:</c> section (plus the producer's request size) onto <see cref="BrokerOptions"/>
 /// for the embedded broker.</summary>
@@ -17,7 +18,7 @@ public static class EmbeddedBrokerOptionsFactory
             DataDirectory = broker.DataDir,
             DefaultPartitions = broker.Partitions,
             DefaultRetentionMs = broker.RetentionMs,
-            FlushPolicy = broker.Flush,
+            FlushPolicy = broker.Flush == BrokerFlushPolicy.Always ? FlushPolicy.Always : FlushPolicy.Interval,
             ConnectionsMaxIdle = broker.ConnectionsMaxIdleMs == -1 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(broker.ConnectionsMaxIdleMs),
             // The broker must accept the largest batch our producer may send (Kafka pairs message.max.bytes on
             // the broker with max.request.size on the producer).

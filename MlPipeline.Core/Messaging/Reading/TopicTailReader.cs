@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Messaging;
 
-namespace MlPipeline.Core.Serving;
+namespace MlPipeline.Core.Messaging.Reading;
 
 /// <summary>
 /// Reads everything written to one topic from the moment it started, with no consumer group: it assigns every

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using MlPipeline.Core.Contracts;
+using MlPipeline.Core.Data;
 
-namespace MlPipeline.Core.Data.Ingestion;
+namespace MlPipeline.Core.Processing;
 
 /// <summary>The outcome of one RAW_DATA chunk: rows for training, and the refused rows with their raw values and reasons.</summary>
 public sealed record ChunkProcessingResult(IReadOnlyList<ProcessedRow> Accepted, IReadOnlyList<(RawRow Row, string Reason)> Rejected);

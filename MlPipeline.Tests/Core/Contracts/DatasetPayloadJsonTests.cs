@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
-using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Messaging.Envelope;
 
-namespace MlPipeline.Tests.Core.Data.Ingestion;
+namespace MlPipeline.Tests.Core.Contracts;
 
 /// <summary>
 /// The source-generated payload metadata the hot path uses writes and reads exactly what the reflection options

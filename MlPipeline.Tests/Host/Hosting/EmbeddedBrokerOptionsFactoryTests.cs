@@ -1,7 +1,9 @@
 using MlPipeline.Broker;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Host.Hosting;
+using MlPipeline.Tests.Core.Configuration;
 
-namespace MlPipeline.Tests.Core.Configuration;
+namespace MlPipeline.Tests.Host.Hosting;
 
 [Parallelizable(ParallelScope.All)]
 public sealed class EmbeddedBrokerOptionsFactoryTests
@@ -40,5 +42,13 @@ public sealed class EmbeddedBrokerOptionsFactoryTests
         var config = new PipelineConfig { Broker = { ConnectionsMaxIdleMs = -1 } };
 
         Assert.That(EmbeddedBrokerOptionsFactory.Create(config).ConnectionsMaxIdle, Is.EqualTo(Timeout.InfiniteTimeSpan));
+    }
+
+    [Test]
+    public void Create_FlushAlways_MakesTheBrokerFsyncEveryProduce()
+    {
+        var config = new PipelineConfig { Broker = { Flush = BrokerFlushPolicy.Always } };
+
+        Assert.That(EmbeddedBrokerOptionsFactory.Create(config).FlushPolicy, Is.EqualTo(FlushPolicy.Always));
     }
 }

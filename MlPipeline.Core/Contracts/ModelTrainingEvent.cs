@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MlPipeline.Core.Training;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>What happened to a model, as announced on the <c>model_training</c> topic.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ModelTrainingEventKind>))]
@@ -40,3 +40,6 @@ public sealed record ModelTrainingEvent(
     RegressionMetricsSummary? PreviousMetrics,
     bool FeatureSetChanged,
     string? Reason);
+
+/// <summary>Holdout metrics of a regression model.</summary>
+public sealed record RegressionMetricsSummary(double RSquared, double RootMeanSquaredError, double MeanAbsoluteError);

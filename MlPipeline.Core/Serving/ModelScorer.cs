@@ -3,8 +3,10 @@ using System.Text.Json;
 using Microsoft.Extensions.ObjectPool;
 using Microsoft.ML;
 using MlPipeline.Core.Data;
+using MlPipeline.Core.Processing;
+using MlPipeline.Core.Training;
 
-namespace MlPipeline.Core.Training;
+namespace MlPipeline.Core.Serving;
 
 /// <summary>Pool sizing for <see cref="ModelScorer"/>. Maps to the <c>serving</c> config section.</summary>
 public sealed record ModelScorerOptions

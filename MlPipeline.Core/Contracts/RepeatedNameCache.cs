@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace MlPipeline.Core.Data.Ingestion;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>
 /// Column names repeat in every row of a chunk, so one chunk's reader hands out one string per name instead of one per

@@ -1,4 +1,4 @@
-namespace MlPipeline.Core.Monitoring.Alerts;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>How urgent an alert is; spelled info | warning | critical in the configuration and on the wire.</summary>
 public enum AlertSeverity

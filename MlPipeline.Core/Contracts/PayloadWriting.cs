@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MlPipeline.Core.Data.Ingestion;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>Writes values the way the generated serializer with <see cref="DatasetPayloadJson.Options"/> does.</summary>
 internal static class PayloadWriting

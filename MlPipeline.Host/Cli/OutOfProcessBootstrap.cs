@@ -1,6 +1,8 @@
 using MlPipeline.Broker.State;
+using MlPipeline.Core.Configuration;
+using MlPipeline.Host.Hosting;
 
-namespace MlPipeline.Core.Configuration;
+namespace MlPipeline.Host.Cli;
 
 /// <summary>
 /// Where a client in ANOTHER process (the command line, scripts) finds the broker a configuration describes. In

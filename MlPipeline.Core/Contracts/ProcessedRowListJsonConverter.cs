@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlPipeline.Core.Data;
 
-namespace MlPipeline.Core.Data.Ingestion;
+namespace MlPipeline.Core.Contracts;
 
 /// <summary>
 /// Reads the <c>rows</c> of a PROCESSED_DATA chunk without allocating feature names and the dataset id once per row
