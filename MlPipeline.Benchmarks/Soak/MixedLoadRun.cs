@@ -9,7 +9,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Core.Messaging.Envelope;
-using MlPipeline.Core.Serving;
+using MlPipeline.Core.Messaging.Reading;
 
 namespace MlPipeline.Benchmarks.Soak;
 
