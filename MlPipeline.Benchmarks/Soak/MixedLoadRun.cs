@@ -10,7 +10,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Reading;
-using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Benchmarks.Soak;
 
@@ -130,6 +129,24 @@ public sealed class MixedLoadRun
             while (_kafkaRequests.Values.Any(answered => !answered) && drainClock.Elapsed < DrainTimeout && !host.HasExited)
                 await Task.Delay(250, CancellationToken.None);
             _report.KafkaUnanswered = _kafkaRequests.Values.Count(answered => !answered);
+        }
+
+        await ReadLoadPolicyAsync(http);
+    }
+
+    /// <summary>The host's own count of the most HTTP predictions in progress at once (how near the shedding bound the load came).</summary>
+    private async Task ReadLoadPolicyAsync(HttpClient http)
+    {
+        try
+        {
+            using var call = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var json = JsonDocument.Parse(await http.GetStringAsync("/api/status", call.Token));
+            if (json.RootElement.TryGetProperty("load_policy", out var policy))
+                _report.Notes.Enqueue($"host load policy at the end: {policy.GetRawText()}");
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or JsonException)
+        {
+            _report.Notes.Enqueue($"could not read /api/status at the end: {exception.Message}");
         }
     }
 

@@ -9,6 +9,7 @@ namespace MlPipeline.Core.Serving;
 public sealed class PredictionAdmission(bool enabled, int limit)
 {
     private int inside;
+    private int mostInside;
     private long refused;
 
     public bool Enabled => enabled;
@@ -18,17 +19,26 @@ public sealed class PredictionAdmission(bool enabled, int limit)
     /// <summary>Calls inside right now.</summary>
     public int Inside => Volatile.Read(ref inside);
 
+    /// <summary>The most calls ever inside at once (admitted ones): how close the load came to the bound.</summary>
+    public int MostInside => Volatile.Read(ref mostInside);
+
     /// <summary>Calls refused since start.</summary>
     public long Refused => Interlocked.Read(ref refused);
 
     /// <summary>A lease for one call; dispose it when the call is answered. <see cref="Lease.Admitted"/> false: refuse the call.</summary>
     public Lease TryEnter()
     {
-        if (Interlocked.Increment(ref inside) > limit && enabled)
+        var now = Interlocked.Increment(ref inside);
+        if (now > limit && enabled)
         {
             Interlocked.Decrement(ref inside);
             Interlocked.Increment(ref refused);
             return default;
+        }
+
+        int most;
+        while (now > (most = Volatile.Read(ref mostInside)) && Interlocked.CompareExchange(ref mostInside, now, most) != most)
+        {
         }
 
         return new Lease(this);

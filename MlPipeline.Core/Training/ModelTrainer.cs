@@ -22,14 +22,19 @@ public sealed class ModelTrainer(ModelTrainingOptions options, TimeProvider time
     private const string CategoricalEncodedColumn = "CategoricalEncoded";
     private const string FeaturesColumn = "Features";
 
-    /// <summary>Trains on a worker thread; cancellation stops ML.NET at its next check.</summary>
+    /// <summary>
+    /// Trains on a low-priority thread of its own (<see cref="LowPriorityThread"/>): serving and HTTP get the cores first;
+    /// cancellation stops ML.NET at its next check.
+    /// </summary>
     public Task<TrainedModel> TrainAsync(
         string datasetId,
         DatasetSchema schema,
         DataProcessingOptions processing,
         IReadOnlyList<ProcessedRow> rows,
         CancellationToken cancellationToken) =>
-        Task.Run(() => Train(datasetId, schema, processing, rows, cancellationToken), cancellationToken);
+        cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<TrainedModel>(cancellationToken)
+            : LowPriorityThread.Run(() => Train(datasetId, schema, processing, rows, cancellationToken), $"training-{datasetId}");
 
     public TrainedModel Train(
         string datasetId,

@@ -25,7 +25,8 @@ public sealed class ThreadPoolStarvationTests
             using var warm = new AdminClientBuilder(config).Build();
             Assert.That(warm.GetMetadata(AnswerWithin).Brokers, Has.Count.EqualTo(1), "before the flood");
 
-            using var release = new ManualResetEventSlim();
+            // Not disposed: work items the pool starts only after the test ended must still find it (set) and return.
+            var release = new ManualResetEventSlim();
             for (int i = 0; i < BlockedWorkItems; i++)
                 ThreadPool.UnsafeQueueUserWorkItem(static gate => gate.Wait(), release, preferLocal: false);
             try
