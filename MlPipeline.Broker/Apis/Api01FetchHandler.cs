@@ -1,5 +1,6 @@
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.State;
+using MlPipeline.Broker.Storage.Records;
 
 namespace MlPipeline.Broker.Apis;
 
@@ -18,7 +19,8 @@ namespace MlPipeline.Broker.Apis;
 //
 // Per version: v5 adds log_start_offset; v7 adds the top-level error and session id (no fetch sessions:
 // session 0 tells clients to send full requests) and forgotten topics; v9 adds current_leader_epoch;
-// v11 adds rack_id and preferred_read_replica (-1).
+// v11 adds rack_id and preferred_read_replica (-1). Below v10 a partition whose records include a zstd batch answers
+// UNSUPPORTED_COMPRESSION_TYPE with no records, as Kafka does for consumers that predate zstd.
 internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeProvider, BrokerOptions options) : IApiHandler
 {
     public ApiKey ApiKey => ApiKey.Fetch;
@@ -191,6 +193,13 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
                     response.PatchInt16(errorPosition, (short)ErrorCode.KafkaStorageError);
                     written = 0;
                 }
+                else if (version < FirstZstdVersion && HoldsZstd(response.WrittenSpan.Slice(lengthPosition + 4, written)))
+                {
+                    // As Kafka: a consumer too old to ask for zstd cannot decode it, so it gets an error, not the batch.
+                    response.Truncate(lengthPosition + 4);
+                    response.PatchInt16(errorPosition, (short)ErrorCode.UnsupportedCompressionType);
+                    written = 0;
+                }
             }
             catch (ObjectDisposedException) when (state!.IsClosed)
             {
@@ -202,6 +211,22 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
         }
         response.PatchInt32(lengthPosition, written); // records: 0-length when empty, never -1
         return written;
+    }
+
+    /// <summary>The first Fetch version whose clients can read zstd batches (KIP-110).</summary>
+    private const short FirstZstdVersion = 10;
+
+    /// <summary>True when a batch among <paramref name="batches"/> (whole batches, as the log copied them) is zstd; headers only.</summary>
+    private static bool HoldsZstd(ReadOnlySpan<byte> batches)
+    {
+        while (batches.Length >= RecordBatchHeader.Size)
+        {
+            var header = RecordBatchHeader.Parse(batches);
+            if (header.Codec == CompressionCodec.Zstd) return true;
+            if (header.TotalSize < RecordBatchHeader.Size || header.TotalSize > batches.Length) return false;
+            batches = batches[header.TotalSize..];
+        }
+        return false;
     }
 
     private sealed record FetchRequest(int MaxWaitMs, int MinBytes, int MaxBytes, FetchTopic[] Topics);

@@ -68,11 +68,25 @@ public static class RecordCompression
         {
             if (codec == CompressionCodec.Snappy)
                 return DecompressSnappyBounded(compressed, maxOutputBytes, ref rented, ref length, out error);
+            // Consumers decode with other libraries (librdkafka: zlib, liblz4), which refuse a stream that is cut short
+            // or followed by other bytes, while the .NET decoders stop quietly at either. A batch the broker accepts
+            // must decode everywhere, so the stream's end is checked here: LZ4 by walking its frame, gzip by its trailer.
+            if (codec == CompressionCodec.Lz4 && Lz4FrameLength(compressed) != compressed.Length)
+            {
+                error = "lz4 data is not exactly one complete frame (truncated, or followed by other bytes)";
+                return DecompressionOutcome.Corrupt;
+            }
             input = ArrayPool<byte>.Shared.Rent(compressed.Length);
             compressed.CopyTo(input);
             using var source = new MemoryStream(input, 0, compressed.Length, writable: false);
             using var decoder = OpenDecoder(codec, source, maxOutputBytes);
-            return ReadBounded(decoder, compressed.Length, maxOutputBytes, ref rented, ref length, out error);
+            var outcome = ReadBounded(decoder, compressed.Length, maxOutputBytes, ref rented, ref length, out error);
+            if (outcome == DecompressionOutcome.Decoded && codec == CompressionCodec.Gzip && !GzipTrailerMatches(compressed, rented.AsSpan(0, length)))
+            {
+                error = "gzip data does not end with the trailer of its output (truncated, or followed by other bytes)";
+                return DecompressionOutcome.Corrupt;
+            }
+            return outcome;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -83,6 +97,40 @@ public static class RecordCompression
         {
             if (input is not null) ArrayPool<byte>.Shared.Return(input);
         }
+    }
+
+    /// <summary>A gzip member ends with CRC-32 and length (mod 2^32) of its output, little-endian; a single member must end the data.</summary>
+    private static bool GzipTrailerMatches(ReadOnlySpan<byte> compressed, ReadOnlySpan<byte> output)
+    {
+        const int TrailerBytes = 8;
+        if (compressed.Length < 18) // 10-byte header + empty deflate + trailer, at the least
+            return false;
+        var trailer = compressed[^TrailerBytes..];
+        return BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == (uint)output.Length
+            && BinaryPrimitives.ReadUInt32LittleEndian(trailer) == System.IO.Hashing.Crc32.HashToUInt32(output);
+    }
+
+    /// <summary>
+    /// The length of the LZ4 frame (lz4 frame format 1.6) at the start of <paramref name="data"/>, found from its header and
+    /// block sizes without decompressing; -1 when the data is not a frame or the frame runs past the end.
+    /// </summary>
+    private static long Lz4FrameLength(ReadOnlySpan<byte> data)
+    {
+        const uint Magic = 0x184D2204;
+        if (data.Length < 7 || BinaryPrimitives.ReadUInt32LittleEndian(data) != Magic)
+            return -1;
+        byte flags = data[4];
+        long position = 6 + ((flags & 0x08) != 0 ? 8 : 0) + ((flags & 0x01) != 0 ? 4 : 0) + 1; // FLG BD [size] [dict] HC
+        bool blockChecksums = (flags & 0x10) != 0, contentChecksum = (flags & 0x04) != 0;
+        while (position + 4 <= data.Length)
+        {
+            uint blockSize = BinaryPrimitives.ReadUInt32LittleEndian(data[(int)position..]);
+            position += 4;
+            if (blockSize == 0) // end mark
+                return position + (contentChecksum ? 4 : 0) <= data.Length ? position + (contentChecksum ? 4 : 0) : -1;
+            position += (blockSize & 0x7FFFFFFF) + (blockChecksums ? 4 : 0);
+        }
+        return -1;
     }
 
     /// <summary>zstd frames declare their window size; a tiny hostile frame could otherwise make the decoder allocate up to 2 GB.</summary>
@@ -146,7 +194,7 @@ public static class RecordCompression
         for (bool first = true; xerial ? position < compressed.Length : first; first = false)
         {
             var block = NextSnappyBlock(compressed, xerial, ref position);
-            total += Snappier.Snappy.GetUncompressedLength(block);
+            total += SnappyBlockLength(block);
             if (total > maxOutputBytes)
             {
                 error = $"records decompress to more than {maxOutputBytes} bytes (the topic's max.message.bytes)";
@@ -158,10 +206,83 @@ public static class RecordCompression
         for (bool first = true; xerial ? position < compressed.Length : first; first = false)
         {
             var block = NextSnappyBlock(compressed, xerial, ref position);
-            length += Snappier.Snappy.Decompress(block, rented.AsSpan(length));
+            // Exactly the stated length: a block that decodes short is refused by the reference snappy (librdkafka).
+            int stated = Snappier.Snappy.GetUncompressedLength(block);
+            if (Snappier.Snappy.Decompress(block, rented.AsSpan(length, stated)) != stated)
+                throw new InvalidDataException($"snappy block decodes to fewer bytes than the {stated} it states");
+            length += stated;
         }
         error = null;
         return DecompressionOutcome.Decoded;
+    }
+
+    /// <summary>
+    /// The output length of one raw snappy block, checked as the reference decoder (librdkafka's) checks it, by walking
+    /// its tags without decoding: every copy reaches back inside the output written so far (never offset 0), the tags
+    /// produce exactly the stated length and use exactly the block's bytes. Snappier tolerates some of these lies.
+    /// </summary>
+    private static int SnappyBlockLength(ReadOnlySpan<byte> block)
+    {
+        ulong stated = 0;
+        int position = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            if (position >= block.Length || shift > 28)
+                throw new InvalidDataException("snappy length varint is malformed");
+            byte b = block[position++];
+            stated |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) break;
+        }
+        if (stated > int.MaxValue)
+            throw new InvalidDataException($"snappy block states {stated} bytes");
+        long produced = 0;
+        while (position < block.Length)
+        {
+            byte tag = block[position++];
+            long length, offset = 0;
+            switch (tag & 0x03)
+            {
+                case 0: // literal; lengths above 60 follow in 1-4 little-endian bytes
+                    length = (tag >> 2) + 1;
+                    if (length > 60)
+                    {
+                        int extra = (int)length - 60;
+                        if (block.Length - position < extra) throw new InvalidDataException("snappy literal length is truncated");
+                        length = 0;
+                        for (int i = 0; i < extra; i++) length |= (long)block[position + i] << (8 * i);
+                        length++;
+                        position += extra;
+                    }
+                    if (block.Length - position < length) throw new InvalidDataException("snappy literal runs past the block");
+                    position += (int)length;
+                    break;
+                case 1:
+                    if (block.Length - position < 1) throw new InvalidDataException("snappy copy is truncated");
+                    length = ((tag >> 2) & 0x07) + 4;
+                    offset = ((tag >> 5) << 8) | block[position++];
+                    break;
+                case 2:
+                    if (block.Length - position < 2) throw new InvalidDataException("snappy copy is truncated");
+                    length = (tag >> 2) + 1;
+                    offset = BinaryPrimitives.ReadUInt16LittleEndian(block[position..]);
+                    position += 2;
+                    break;
+                default:
+                    if (block.Length - position < 4) throw new InvalidDataException("snappy copy is truncated");
+                    length = (tag >> 2) + 1;
+                    offset = BinaryPrimitives.ReadUInt32LittleEndian(block[position..]);
+                    position += 4;
+                    break;
+            }
+            if ((tag & 0x03) != 0 && (offset == 0 || offset > produced))
+                throw new InvalidDataException($"snappy copy reaches back {offset} bytes with {produced} written");
+            produced += length;
+            if (produced > (long)stated)
+                throw new InvalidDataException($"snappy block produces more than the {stated} bytes it states");
+        }
+        if (produced != (long)stated)
+            throw new InvalidDataException($"snappy block produces {produced} bytes but states {stated}");
+        return (int)stated;
     }
 
     /// <summary>The next raw snappy block: the whole input, or one xerial chunk (int32 big-endian length, then the block).</summary>

@@ -89,7 +89,20 @@ public ref struct RecordSectionReader(ReadOnlySpan<byte> records)
     }
 
     /// <summary>A zig-zag varlong of at most 10 bytes (the bytes a 64-bit value can need).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool TryReadVarlong(ReadOnlySpan<byte> data, ref int position, out long value)
+    {
+        // Most fields (attributes, deltas, small lengths, header counts) fit in one byte: the hot path of produce.
+        if ((uint)position < (uint)data.Length && data[position] < 0x80)
+        {
+            uint single = data[position++];
+            value = (long)(single >> 1) ^ -(long)(single & 1);
+            return true;
+        }
+        return TryReadLongVarlong(data, ref position, out value);
+    }
+
+    private static bool TryReadLongVarlong(ReadOnlySpan<byte> data, ref int position, out long value)
     {
         ulong raw = 0;
         for (int shift = 0; shift < 70; shift += 7)

@@ -43,8 +43,8 @@ public sealed class BoundedMemoryTests
             await ProduceValidationTests.ProduceAsync(connection, topic, PartitionLogTestData.ABatch(0, 10, codec: codec), version: 8);
         await ProduceValidationTests.ProduceAsync(connection, topic, HostileBatches.Bomb(CompressionCodec.Zstd, 4 * 1024 * 1024), version: 8);
 
-        long baseline = ReadStatusKilobytes(broker.ProcessId, "VmRSS:") * 1024;
-        bool peakReset = TryResetPeak(broker.ProcessId);
+        long baseline = ProcessMemory.ReadKilobytes(broker.ProcessId, "VmRSS:") * 1024;
+        bool peakReset = ProcessMemory.TryResetPeak(broker.ProcessId);
         var answers = new List<string>();
         for (int round = 0; round < Rounds; round++)
             foreach (var (name, batch, expected) in hostile)
@@ -52,33 +52,13 @@ public sealed class BoundedMemoryTests
                 var result = await ProduceValidationTests.ProduceAsync(connection, topic, batch, version: 8);
                 if (result.Error != expected) answers.Add($"{name}: {result.Error} ({result.Message})");
             }
-        long peak = ReadStatusKilobytes(broker.ProcessId, peakReset ? "VmHWM:" : "VmRSS:") * 1024;
+        long peak = ProcessMemory.ReadKilobytes(broker.ProcessId, peakReset ? "VmHWM:" : "VmRSS:") * 1024;
         TestContext.Progress.WriteLine($"broker RSS baseline {baseline / 1048576} MiB, {(peakReset ? "peak" : "after")} {peak / 1048576} MiB");
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(answers, Is.Empty, "every hostile batch refused with its error");
             Assert.That(peak - baseline, Is.LessThan(MaxGrowthBytes), "broker memory growth while refusing them");
-        }
-    }
-
-    private static long ReadStatusKilobytes(int processId, string field)
-    {
-        string line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
-        return long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS (Linux 4.0+), so startup peaks don't count.</summary>
-    private static bool TryResetPeak(int processId)
-    {
-        try
-        {
-            File.WriteAllText($"/proc/{processId}/clear_refs", "5");
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
         }
     }
 }

@@ -20,6 +20,12 @@ internal sealed class BrokerProcess : IDisposable
     /// <summary>The broker's process id (for reading its memory from /proc).</summary>
     public int ProcessId => _process.Id;
 
+    /// <summary>True once the process ended (a crash, for a broker nobody stopped).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The port from <see cref="BootstrapServers"/>.</summary>
+    public int Port() => int.Parse(BootstrapServers[(BootstrapServers.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
     public static ProcessStartInfo StartInfo(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

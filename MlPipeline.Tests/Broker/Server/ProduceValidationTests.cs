@@ -98,6 +98,63 @@ public sealed class ProduceValidationTests
         }
     }
 
+    [TestCase((short)4, ErrorCode.UnsupportedCompressionType, 0)]
+    [TestCase((short)9, ErrorCode.UnsupportedCompressionType, 0)]
+    [TestCase((short)10, ErrorCode.None, 3)]
+    [TestCase((short)11, ErrorCode.None, 3)]
+    public async Task ZstdBatch_FetchedBelowV10_IsUnsupportedCompressionTypeWithNoRecords(short version, ErrorCode expected, int records)
+    {
+        string topic = CreateTopic();
+        await ProduceAsync(topic, AGoodBatch(CompressionCodec.Zstd), version: 8);
+        await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
+
+        await connection.SendAsync((short)ApiKey.Fetch, version, body =>
+        {
+            body.WriteInt32(-1); // replica_id
+            body.WriteInt32(0); // max_wait_ms
+            body.WriteInt32(1);
+            body.WriteInt32(1_048_576);
+            body.WriteInt8(0);
+            if (version >= 7)
+            {
+                body.WriteInt32(0);
+                body.WriteInt32(-1);
+            }
+            body.WriteArrayCount(1);
+            body.WriteString(topic);
+            body.WriteArrayCount(1);
+            body.WriteInt32(0);
+            if (version >= 9) body.WriteInt32(-1);
+            body.WriteInt64(0);
+            if (version >= 5) body.WriteInt64(-1);
+            body.WriteInt32(1_048_576);
+            if (version >= 7) body.WriteArrayCount(0);
+            if (version >= 11) body.WriteString("");
+        });
+        var (_, response) = await connection.ReceiveAsync();
+        var reader = new KafkaReader(response);
+        reader.ReadInt32(); // throttle
+        if (version >= 7)
+        {
+            reader.ReadInt16();
+            reader.ReadInt32();
+        }
+        reader.ReadInt32();
+        reader.ReadString();
+        reader.ReadInt32();
+        reader.ReadInt32(); // index
+        var error = (ErrorCode)reader.ReadInt16();
+        reader.ReadInt64();
+        reader.ReadInt64();
+        if (version >= 5) reader.ReadInt64();
+        reader.ReadInt32(); // aborted transactions (empty)
+        if (version >= 11) reader.ReadInt32();
+        var recordBytes = reader.ReadBytesSpan();
+        int fetched = RecordBatchReader.ReadAllRecords(recordBytes).Count;
+
+        Assert.That((error, fetched), Is.EqualTo((expected, records)));
+    }
+
     [TestCase((short)3)]
     [TestCase((short)8)]
     public async Task GzipBatch_AtAnyVersion_IsAccepted(short version)

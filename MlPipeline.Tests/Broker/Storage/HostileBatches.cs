@@ -87,6 +87,10 @@ public static class HostileBatches
             yield return new($"{codec} records with offset deltas not 0..n-1", Batch(Concat(One(0), One(7)), 2, codec: codec), ErrorCode.InvalidRecord, 1);
             yield return new($"{codec} record claiming 16 million headers", Batch(Record(0, headerCountClaim: 16_000_000), 1, codec: codec), ErrorCode.InvalidRecord, 0);
             yield return new($"{codec} recordCount 5 with one record", Batch(One(), 5, codec: codec), ErrorCode.InvalidRecord, -1);
+            // The .NET decoders stop quietly at a cut or padded stream; librdkafka refuses both (found by the fuzz test).
+            byte[] compressed = RecordCompression.Compress(codec, Concat(One(0), One(1)));
+            yield return new($"{codec} data followed by other bytes", Assemble(Concat(compressed, [0x4D, 0xD2, 0x84, 0x13, 0x68, 0x79]), codec, 2, 1, BaseTimestamp), ErrorCode.CorruptMessage, -1);
+            yield return new($"{codec} data cut short", Assemble(compressed[..^4], codec, 2, 1, BaseTimestamp), ErrorCode.CorruptMessage, -1);
         }
     }
 
