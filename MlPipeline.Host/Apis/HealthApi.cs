@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MlPipeline.Core.Messaging.Health;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -14,7 +15,8 @@ internal static class HealthApi
         // 200 while healthy or degraded (still serving), 503 when unhealthy: what load balancers expect.
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync })
             .WithTags("Health");
-        app.MapGet("/api/health/kafka", GetKafkaHealthAsync)
+        var api = app.MapGroup("/api/health").RequireApiRole(ApiAccess.Predict);
+        api.MapGet("/kafka", GetKafkaHealthAsync)
             .WithTags("Health")
             .WithSummary("Kafka health: broker reachable, round-trip time, configured topics present, consumer lag.");
         return app;

@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -20,13 +21,15 @@ internal static class IngestionApi
 
     public static IEndpointRouteBuilder MapIngestionApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/ingest", IngestFileAsync)
+        var ingest = app.MapGroup("/api/ingest").RequireApiRole(ApiAccess.Admin);
+        var progress = app.MapGroup("/api/ingestions").RequireApiRole(ApiAccess.Predict);
+        ingest.MapPost("", IngestFileAsync)
             .WithTags("Ingestion")
             .WithSummary("Ingest a CSV inside the data folder: one RAW_DATA message per row or chunk, then a dataset-end marker.");
-        app.MapPost("/api/ingest/upload", IngestUploadAsync)
+        ingest.MapPost("/upload", IngestUploadAsync)
             .WithTags("Ingestion")
             .WithSummary("Ingest a CSV sent as the body (text/csv) or as a multipart/form-data file; model and label as query parameters.");
-        app.MapGet("/api/ingestions/{datasetId}", GetProgressAsync)
+        progress.MapGet("/{datasetId}", GetProgressAsync)
             .WithTags("Ingestion")
             .WithSummary("Progress of an ingestion: rows read, published, processed, rejected, and its state.");
         return app;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Training;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -23,12 +24,12 @@ internal static class ModelsApi
 
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var models = app.MapGroup("/api/models").WithTags("Models");
+        var models = app.MapGroup("/api/models").WithTags("Models").RequireApiRole(ApiAccess.Predict);
+        var train = app.MapGroup("/api/train").WithTags("Models").RequireApiRole(ApiAccess.Admin);
         models.MapGet("", ListModelsAsync).WithSummary("Every model name with its current version and metrics.");
         models.MapGet("/{name}", GetModelAsync).WithSummary("A model's stored versions (with holdout metrics) and its current version.");
         models.MapGet("/{name}/{version:int}", GetVersionAsync).WithSummary("The metadata stored with one model version.");
-        app.MapPost("/api/train", TrainAsync)
-            .WithTags("Models")
+        train.MapPost("", TrainAsync)
             .WithSummary("Train a model on one stored dataset, or on all stored data of that model; runs in the background.");
         return app;
     }

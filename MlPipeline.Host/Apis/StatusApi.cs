@@ -7,6 +7,7 @@ using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
 using MlPipeline.Host.Hosting;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -44,7 +45,8 @@ internal static class StatusApi
 
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/status", GetStatusAsync)
+        var api = app.MapGroup("/api/status").RequireApiRole(ApiAccess.Predict);
+        api.MapGet("", GetStatusAsync)
             .WithTags("Status")
             .WithSummary("Service, broker, topics, stages with throughput, consumer lag, models, drift and open alerts at a glance.");
         return app;
