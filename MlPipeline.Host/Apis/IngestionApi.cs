@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;
 using MlPipeline.Host.Security;
@@ -88,6 +89,11 @@ internal static class IngestionApi
     internal static async Task<Results<Ok<IngestionProgress>, NotFound<ProblemDetailsBody>>> GetProgressAsync(
         string datasetId, IngestionService ingestions, TrainingDataStoreProvider stores, TrainingJobStore trainingJobs, CancellationToken cancellationToken)
     {
+        if (!ResourceNames.IsValidDatasetId(datasetId))
+        {
+            return TypedResults.NotFound(new ProblemDetailsBody($"'{datasetId}' is not a dataset id: {ResourceNames.Rule}"));
+        }
+
         var store = await stores.GetAsync(cancellationToken);
         var training = trainingJobs.IsDone(datasetId) ? "done" : trainingJobs.IsPending(datasetId) ? "pending" : null;
         var progress = IngestionProgress.Derive(datasetId, ingestions.Jobs.Get(datasetId), store.GetProgress(datasetId), training);
@@ -143,7 +149,7 @@ internal static class IngestionApi
     private static ProblemDetailsBody? InvalidModel(string? model) =>
         model is null || ModelStore.IsValidName(model)
             ? null
-            : new ProblemDetailsBody($"model '{model}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
+            : new ProblemDetailsBody($"model '{model}' is not a valid model name: {ResourceNames.Rule}");
 }
 
 /// <summary>The body of a 4xx/5xx answer: one clear sentence.</summary>

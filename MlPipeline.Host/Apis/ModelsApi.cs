@@ -94,6 +94,11 @@ internal static class ModelsApi
             return TypedResults.BadRequest(new ProblemDetailsBody($"'{requested}' is not a valid model name"));
         }
 
+        if (request.DatasetId is { } requestedId && !ResourceNames.IsValidDatasetId(requestedId))
+        {
+            return TypedResults.BadRequest(new ProblemDetailsBody($"'{requestedId}' is not a dataset id: {ResourceNames.Rule}"));
+        }
+
         var store = await stores.GetAsync(cancellationToken);
         if (request.DatasetId is { } datasetId && !store.ListDatasets().Contains(datasetId, StringComparer.Ordinal))
         {
