@@ -105,6 +105,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "data.chunk_size", data.ChunkSize, 1, 100_000);
         InRange(errors, "data.schema_sample_rows", data.SchemaSampleRows, 1, 1_000_000);
         InRange(errors, "data.ingestion_queue_capacity", data.IngestionQueueCapacity, 1, 10_000);
+        InRange(errors, "data.max_upload_bytes", data.MaxUploadBytes, 1, long.MaxValue);
     }
 
     private static void ValidateTraining(TrainingSectionOptions training, ConfigurationErrorList errors)

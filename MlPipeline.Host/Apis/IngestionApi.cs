@@ -57,34 +57,62 @@ internal static class IngestionApi
     }
 
     internal static async Task<Results<Accepted<IngestAccepted>, BadRequest<ProblemDetailsBody>, NotFound<ProblemDetailsBody>, JsonHttpResult<ProblemDetailsBody>>> IngestUploadAsync(
-        HttpRequest request, string? model, string? label, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+        HttpRequest request, string? model, string? label, UploadStore uploads, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
         if (InvalidModel(model) is { } invalid)
         {
             return TypedResults.BadRequest(invalid);
         }
 
-        // A CSV of any size is streamed to disk, never buffered: lift Kestrel's 30 MB default for this endpoint.
+        // Refused before a byte of the body is read: an upload that cannot be kept is not written.
+        if (request.ContentLength > uploads.MaxBytes)
+        {
+            return UploadTooLarge(uploads);
+        }
+
+        if (ingestions.IsFull)
+        {
+            return QueueFull();
+        }
+
+        // Streamed to disk, never buffered, up to data.max_upload_bytes (also for bodies without Content-Length).
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = null;
+            limit.MaxRequestBodySize = uploads.MaxBytes;
         }
 
         var datasetId = ingestions.NewDatasetId();
-        var uploads = Directory.CreateDirectory(Path.Combine(paths.DataRoot, config.Data.UploadsDir)).FullName;
-        var target = Path.Combine(uploads, datasetId + ".csv");
-        await using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        // Deleted on dispose unless kept: a cut-off body, a refusal or an exception leaves no file.
+        await using var upload = uploads.Create(datasetId);
+        try
         {
-            if (!await CopyBodyAsync(request, file, cancellationToken))
+            if (!await CopyBodyAsync(request, upload.Stream, cancellationToken))
             {
-                file.Close();
-                File.Delete(target);
                 return TypedResults.BadRequest(new ProblemDetailsBody("multipart/form-data upload has no file part"));
             }
         }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return UploadTooLarge(uploads);
+        }
 
-        return await SubmitAsync(target, model, label, datasetId, ingestions, config, cancellationToken);
+        await upload.CloseAsync();
+        var submitted = await SubmitAsync(upload.Path, model, label, datasetId, ingestions, config, cancellationToken);
+        if (submitted.Result is Accepted<IngestAccepted>)
+        {
+            upload.Keep();
+        }
+
+        return submitted;
     }
+
+    private static JsonHttpResult<ProblemDetailsBody> UploadTooLarge(UploadStore uploads) =>
+        TypedResults.Json(
+            new ProblemDetailsBody($"the upload exceeds {uploads.MaxBytes} bytes (data.max_upload_bytes)"),
+            statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    private static JsonHttpResult<ProblemDetailsBody> QueueFull() =>
+        TypedResults.Json(new ProblemDetailsBody("too many ingestions are waiting; retry later"), statusCode: StatusCodes.Status503ServiceUnavailable);
 
     internal static async Task<Results<Ok<IngestionProgress>, NotFound<ProblemDetailsBody>>> GetProgressAsync(
         string datasetId, IngestionService ingestions, TrainingDataStoreProvider stores, TrainingJobStore trainingJobs, CancellationToken cancellationToken)
@@ -110,7 +138,7 @@ internal static class IngestionApi
         var job = await ingestions.SubmitAsync(path, modelName, labelColumn, datasetId, cancellationToken);
         if (job is null)
         {
-            return TypedResults.Json(new ProblemDetailsBody("too many ingestions are waiting; retry later"), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return QueueFull();
         }
 
         return TypedResults.Accepted(

@@ -21,6 +21,7 @@ internal static class DataPipelineRegistration
         Func<string, DataProcessingOptions> processingForLabel = label => data.ToProcessingOptions(label);
 
         services.AddSingleton(_ => new DataPathResolver(data.DataDir));
+        services.AddSingleton(sp => new UploadStore(Path.Combine(sp.GetRequiredService<DataPathResolver>().DataRoot, data.UploadsDir), data.MaxUploadBytes));
         services.AddSingleton(_ => new IngestionJobStore(Path.Combine(stateDirectory, "ingestions")));
         services.AddSingleton(sp => new IngestionService(
             sp.GetRequiredService<IngestionJobStore>(), sp.GetRequiredService<TimeProvider>(), data.IngestionQueueCapacity));
