@@ -1,6 +1,7 @@
 using MlPipeline.Broker;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Core.Security;
 using MlPipeline.Host.Apis;
 using MlPipeline.Host.Apis.Http;
 using MlPipeline.Host.Hosting;
@@ -35,6 +36,7 @@ public static class PipelineApplication
         PipelineHostSettings settings, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
         var config = PipelineConfigLoader.Load(settings.ConfigPath, settings.Environment);
+        var keys = ApiKeyRing.Load(config.Auth, settings.Environment, settings.ConfigPath);
         var endpoint = KafkaEndpoint.Resolve(config);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -49,6 +51,7 @@ public static class PipelineApplication
         // How long stages may drain and commit after a stop request; install-systemd.sh sizes TimeoutStopSec from it.
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(config.Service.ShutdownTimeoutSeconds));
         ConfigureUrls(builder, config.Http);
+        RefuseOpenExposure(builder, config, keys, settings.ConfigPath);
         configureLogging?.Invoke(builder.Logging);
 
         builder.Services.AddSingleton(new ServiceClock(DateTimeOffset.UtcNow));
@@ -61,6 +64,7 @@ public static class PipelineApplication
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
         builder.Services.AddApiErrorHandling();
         builder.Services.AddOpenApi();
+        builder.Services.AddApiSecurity(config, keys);
 
         var app = builder.Build();
         if (endpoint.EmbeddedBroker is { } brokerOptions)
@@ -71,6 +75,7 @@ public static class PipelineApplication
         }
 
         app.UseApiErrorHandling();
+        app.UseApiSecurity();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapTopicsApi();
@@ -101,6 +106,15 @@ public static class PipelineApplication
         return File.Exists(DefaultConfigPath)
             ? DefaultConfigPath
             : Path.Combine(AppContext.BaseDirectory, DefaultConfigPath);
+    }
+
+    /// <summary>Stops start-up (as a configuration error: exit 2, one line) when the API would listen beyond this machine
+    /// with no key configured and <c>auth.allow_anonymous</c> is not set.</summary>
+    private static void RefuseOpenExposure(WebApplicationBuilder builder, PipelineConfig config, ApiKeyRing keys, string configPath)
+    {
+        var urls = (builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ListenAddressGuard.Check(urls, keys.HasKeys, config.Auth.AllowAnonymous) is { } refusal)
+            throw new ConfigurationException($"{configPath}: {refusal}");
     }
 
     private static void ConfigureUrls(WebApplicationBuilder builder, HttpOptions http)

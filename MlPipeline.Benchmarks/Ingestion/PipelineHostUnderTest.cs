@@ -150,5 +150,7 @@ public sealed class PipelineHostUnderTest : IAsyncDisposable
           data_dir: "{Path.Combine(directory, "training")}"
           models_dir: "{Path.Combine(directory, "models")}"
           min_rows: {int.MaxValue}
+        rate_limits:
+          enabled: false
         """;
 }

@@ -147,6 +147,8 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
               models_dir: "{Path.Combine(directory, "models")}"
             serving:
               default_model: {ModelName}
+            rate_limits:
+              enabled: false
             {(lingerMs is { } linger ? $"producer:\n  linger_ms: {linger}\n" : "")}
             """, cancellationToken);
         var app = await PipelineApplication.BuildAsync(

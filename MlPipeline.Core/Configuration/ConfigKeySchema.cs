@@ -36,7 +36,14 @@ internal sealed class ConfigKeySchema
             .Where(property => property.SetMethod is { IsPublic: true })
             .Where(property => property.GetCustomAttribute<YamlIgnoreAttribute>() is null);
 
-    private static bool IsSection(Type type) => type.IsClass && type != typeof(string);
+    private static bool IsSection(Type type) => type.IsClass && type != typeof(string) && ListItemType(type) is null;
+
+    /// <summary>T for a <c>List&lt;T&gt;</c> of sections (e.g. <c>auth.api_keys</c>), else null.</summary>
+    private static Type? ListItemType(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) && type.GetGenericArguments()[0] is { IsClass: true } item
+            && item != typeof(string)
+            ? item
+            : null;
 
     private void CheckMapping(YamlMappingNode mapping, Type type, string pathPrefix, ConfigurationErrorList errors)
     {
@@ -56,6 +63,10 @@ internal sealed class ConfigKeySchema
             if (IsSection(property.PropertyType))
             {
                 CheckSection(valueNode, property.PropertyType, path, errors);
+            }
+            else if (ListItemType(property.PropertyType) is { } itemType)
+            {
+                CheckList(valueNode, itemType, path, errors);
             }
             else if (valueNode is YamlScalarNode scalar)
             {
@@ -81,6 +92,28 @@ internal sealed class ConfigKeySchema
                 break;
             default:
                 errors.General($"{path} must be a section of 'key: value' lines {At(valueNode.Start)}");
+                break;
+        }
+    }
+
+    private void CheckList(YamlNode valueNode, Type itemType, string path, ConfigurationErrorList errors)
+    {
+        switch (valueNode)
+        {
+            case YamlSequenceNode list:
+                for (var i = 0; i < list.Children.Count; i++)
+                {
+                    if (list.Children[i] is YamlMappingNode item)
+                        CheckMapping(item, itemType, $"{path}[{i}].", errors);
+                    else
+                        errors.General($"{path}[{i}] must be a section of 'key: value' lines {At(list.Children[i].Start)}");
+                }
+
+                break;
+            case YamlScalarNode { Style: ScalarStyle.Plain, Value: "" or "~" or "null" }:
+                break;
+            default:
+                errors.General($"{path} must be a list of '- key: value' sections {At(valueNode.Start)}");
                 break;
         }
     }

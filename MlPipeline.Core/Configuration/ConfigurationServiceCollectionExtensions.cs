@@ -29,6 +29,8 @@ public static class ConfigurationServiceCollectionExtensions
         services.AddSingleton(Options.Create(config.Serving));
         services.AddSingleton(Options.Create(config.Training));
         services.AddSingleton(Options.Create(config.Alerts));
+        services.AddSingleton(Options.Create(config.Auth));
+        services.AddSingleton(Options.Create(config.RateLimits));
         services.AddSingleton(new KafkaClientConfigFactory(config));
         return services;
     }

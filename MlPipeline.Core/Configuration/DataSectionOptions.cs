@@ -15,6 +15,14 @@ public sealed class DataSectionOptions
     /// <summary>Where uploaded CSVs are written, relative to <see cref="DataDir"/>. <value>Default <c>uploads</c>.</value></summary>
     public string UploadsDir { get; set; } = "uploads";
 
+    /// <summary>Largest upload to <c>POST /api/ingest/upload</c>, bytes; a larger one answers 413 and leaves no file.
+    /// <value>Default 1073741824 (1 GiB).</value></summary>
+    public long MaxUploadBytes { get; set; } = 1L << 30;
+
+    /// <summary>Keeps uploaded CSVs after their ingestion ended. <value>Default false: an upload is deleted once its
+    /// rows are published (or its ingestion failed), so uploads cannot fill the disk.</value></summary>
+    public bool KeepUploads { get; set; }
+
     /// <summary>The label column when a request names none. <value>Default <c>Total Amount</c>.</value></summary>
     public string LabelColumn { get; set; } = "Total Amount";
 

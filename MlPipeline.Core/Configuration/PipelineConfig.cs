@@ -57,4 +57,8 @@ public sealed class PipelineConfig
     public ServingOptions Serving { get; set => field = value ?? new(); } = new();
 
     public AlertsOptions Alerts { get; set => field = value ?? new(); } = new();
+
+    public AuthOptions Auth { get; set => field = value ?? new(); } = new();
+
+    public RateLimitOptions RateLimits { get; set => field = value ?? new(); } = new();
 }

@@ -46,6 +46,34 @@ public sealed partial class PipelineConfigValidator
         ValidateTraining(config.Training, errors);
         ValidateServing(config.Serving, errors);
         ValidateAlerts(config.Alerts, errors);
+        ValidateAuth(config.Auth, errors);
+        ValidateRateLimits(config.RateLimits, errors);
+    }
+
+    private static void ValidateAuth(AuthOptions auth, ConfigurationErrorList errors)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < auth.ApiKeys.Count; i++)
+        {
+            var entry = auth.ApiKeys[i];
+            var path = $"auth.api_keys[{i}]";
+            if (string.IsNullOrWhiteSpace(entry.Name))
+                errors.InvalidValue(path + ".name", entry.Name, "must name who holds the key (it appears in logs instead of the key)");
+            else if (!names.Add(entry.Name))
+                errors.InvalidValue(path + ".name", entry.Name, "is used by another key; each key needs its own name");
+            if (!Security.ApiRoles.IsKnown(entry.Role))
+                errors.InvalidValue(path + ".role", entry.Role, "is not one of: predict, admin");
+            if (entry.Sha256.Length != 64 || !entry.Sha256.All(char.IsAsciiHexDigit))
+                errors.InvalidSecret(path + ".sha256",
+                    "must be the key's SHA-256 as 64 hex digits (never the key itself); 'MlPipeline.Host keys create NAME' prints it");
+        }
+    }
+
+    private static void ValidateRateLimits(RateLimitOptions limits, ConfigurationErrorList errors)
+    {
+        InRange(errors, "rate_limits.predict_per_second", limits.PredictPerSecond, 1, 1_000_000);
+        InRange(errors, "rate_limits.predict_burst", limits.PredictBurst, 1, 10_000_000);
+        InRange(errors, "rate_limits.admin_per_minute", limits.AdminPerMinute, 1, 1_000_000);
     }
 
     private static void ValidateData(DataSectionOptions data, ConfigurationErrorList errors)
@@ -77,6 +105,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "data.chunk_size", data.ChunkSize, 1, 100_000);
         InRange(errors, "data.schema_sample_rows", data.SchemaSampleRows, 1, 1_000_000);
         InRange(errors, "data.ingestion_queue_capacity", data.IngestionQueueCapacity, 1, 10_000);
+        InRange(errors, "data.max_upload_bytes", data.MaxUploadBytes, 1, long.MaxValue);
     }
 
     private static void ValidateTraining(TrainingSectionOptions training, ConfigurationErrorList errors)

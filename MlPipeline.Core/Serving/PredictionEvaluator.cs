@@ -4,7 +4,9 @@ using MlPipeline.Core.Contracts;
 namespace MlPipeline.Core.Serving;
 
 /// <summary>A scored (or refused) request: the result to publish and the features as interpreted, for observers.</summary>
-public sealed record PredictionEvaluation(PredictionResult Result, IReadOnlyDictionary<string, object?> Features);
+/// <param name="ModelServed">Whether the model the request names is one serving knows; observers count the others
+/// under <see cref="Monitoring.PredictionObservation.UnknownModel"/>, so made-up names cannot grow their state.</param>
+public sealed record PredictionEvaluation(PredictionResult Result, IReadOnlyDictionary<string, object?> Features, bool ModelServed = false);
 
 /// <summary>
 /// Turns one request's <c>data</c> into its result with the current version of the model it names. Every request
@@ -21,7 +23,8 @@ public sealed class PredictionEvaluator(ServingModelRegistry registry, string de
         if (!PredictionRequest.TryParse(data, defaultModel, out var request, out var shapeError))
         {
             var model = data[PredictionRequest.ModelField] is JsonValue value && value.TryGetValue<string>(out var named) ? named : defaultModel;
-            return Failure(model, version: null, data[PredictionRequest.FeaturesField]?.DeepClone(), NoFeatures, shapeError!);
+            return Failure(model, version: null, data[PredictionRequest.FeaturesField]?.DeepClone(), NoFeatures, shapeError!)
+                with { ModelServed = registry.IsServed(model) };
         }
 
         if (!registry.TryLease(request!.Model, out var lease))
@@ -42,8 +45,8 @@ public sealed class PredictionEvaluator(ServingModelRegistry registry, string de
                 : PredictionResult.FeaturesToJson(features);
             return scored.Succeeded
                 ? new PredictionEvaluation(
-                    new PredictionResult(PredictionResult.Ok, scored.Prediction, request.Model, lease.Version, interpreted, null), features)
-                : Failure(request.Model, lease.Version, interpreted, features, scored.Error!);
+                    new PredictionResult(PredictionResult.Ok, scored.Prediction, request.Model, lease.Version, interpreted, null), features, ModelServed: true)
+                : Failure(request.Model, lease.Version, interpreted, features, scored.Error!) with { ModelServed = true };
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class PredictionRequestHandler(
 
         var result = evaluation.Result;
         var observation = new PredictionObservation(
-            result.Model, result.ModelVersion, evaluation.Features, result.Prediction, result.Error, latency < TimeSpan.Zero ? TimeSpan.Zero : latency);
+            evaluation.ModelServed ? result.Model : PredictionObservation.UnknownModel, result.ModelVersion, evaluation.Features, result.Prediction, result.Error, latency < TimeSpan.Zero ? TimeSpan.Zero : latency);
         foreach (var observer in observers)
         {
             try

@@ -22,6 +22,7 @@ public sealed class IngestionStage(
     IngestionService ingestions,
     DatasetIngestor ingestor,
     DataPathResolver paths,
+    UploadStore uploads,
     ModelStore models,
     KafkaProducerManager producer,
     KafkaMessageFactory messages,
@@ -139,6 +140,24 @@ public sealed class IngestionStage(
             logger.LogError(exception, "Ingestion {DatasetId} of {File} failed", job.DatasetId, job.FilePath);
             var current = ingestions.Jobs.Get(job.DatasetId) ?? job;
             await ingestions.Jobs.SaveAsync(current with { State = IngestionState.Failed, Error = exception.Message }, cancellationToken);
+        }
+
+        // Its rows are on the raw-data topic now (or the ingestion failed for good): an uploaded copy only takes disk.
+        if (!config.Data.KeepUploads && uploads.Holds(job.FilePath))
+        {
+            TryDelete(job);
+        }
+    }
+
+    private void TryDelete(IngestionJob job)
+    {
+        try
+        {
+            File.Delete(job.FilePath);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(exception, "Could not delete the upload {File} of ingestion {DatasetId}", job.FilePath, job.DatasetId);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.ML;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Storage;
@@ -87,7 +86,7 @@ public sealed partial class ModelStore
         Directory.EnumerateDirectories(root)
             .Select(Path.GetFileName)
             .OfType<string>()
-            .Where(n => ValidName().IsMatch(n))
+            .Where(IsValidName)
             .Order(StringComparer.Ordinal)
             .ToList();
 
@@ -230,18 +229,15 @@ public sealed partial class ModelStore
             ?? throw new InvalidDataException($"'{path}' holds null.");
     }
 
-    /// <summary>True when <paramref name="name"/> can name a model (letters, digits, '.', '_', '-'; not starting with '.').</summary>
-    public static bool IsValidName(string? name) => !string.IsNullOrWhiteSpace(name) && ValidName().IsMatch(name);
+    /// <summary>True when <paramref name="name"/> can name a model (<see cref="Contracts.ResourceNames"/>).</summary>
+    public static bool IsValidName(string? name) => Contracts.ResourceNames.IsValidModelName(name);
 
     private static void ValidateName(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (!ValidName().IsMatch(name))
+        if (!IsValidName(name))
         {
-            throw new ArgumentException($"Model name '{name}' must be letters, digits, '.', '_' or '-', not starting with '.'.", nameof(name));
+            throw new ArgumentException($"Model name '{name}' must be {Contracts.ResourceNames.Rule}.", nameof(name));
         }
     }
-
-    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]*$")]
-    private static partial Regex ValidName();
 }

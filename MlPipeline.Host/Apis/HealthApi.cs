@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Monitoring;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -20,7 +21,8 @@ internal static class HealthApi
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync })
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .WithTags("Health");
-        app.MapGet("/api/health/kafka", GetKafkaHealthAsync)
+        var api = app.MapGroup("/api/health").RequireApiRole(ApiAccess.Predict);
+        api.MapGet("/kafka", GetKafkaHealthAsync)
             .WithTags("Health")
             .WithSummary("Kafka health: broker reachable, round-trip time, configured topics present, consumer lag.");
         return app;

@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;
 using MlPipeline.Host.Apis.Http;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -20,25 +22,21 @@ internal static class IngestionApi
 
     public sealed record IngestAccepted(string Status, string MessageId, string Message, string DatasetId);
 
-    /// <summary>How a finished upload's file name ends: <c>{dataset_id}.csv</c>.</summary>
-    internal const string UploadSuffix = ".csv";
-
-    /// <summary>How an upload still being received ends; start-up cleanup removes a killed host's partial uploads by it.</summary>
-    internal const string PartialUploadSuffix = ".csv.partial";
-
     /// <summary>RFC 2046 §5.1.1: a multipart boundary is 1 to 70 characters.</summary>
     private const int MaxBoundaryLength = 70;
 
     public static IEndpointRouteBuilder MapIngestionApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/ingest", IngestFileAsync)
+        var ingest = app.MapGroup("/api/ingest").RequireApiRole(ApiAccess.Admin);
+        var progress = app.MapGroup("/api/ingestions").RequireApiRole(ApiAccess.Predict);
+        ingest.MapPost("", IngestFileAsync)
             .WithJsonRequestBody<IngestRequest>()
             .WithTags("Ingestion")
             .WithSummary("Ingest a CSV inside the data folder: one RAW_DATA message per row or chunk, then a dataset-end marker.");
-        app.MapPost("/api/ingest/upload", IngestUploadAsync)
+        ingest.MapPost("/upload", IngestUploadAsync)
             .WithTags("Ingestion")
             .WithSummary("Ingest a CSV sent as the body (text/csv) or as a multipart/form-data file; model and label as query parameters.");
-        app.MapGet("/api/ingestions/{datasetId}", GetProgressAsync)
+        progress.MapGet("/{datasetId}", GetProgressAsync)
             .WithTags("Ingestion")
             .WithSummary("Progress of an ingestion: rows read, published, processed, rejected, and its state.");
         return app;
@@ -71,7 +69,7 @@ internal static class IngestionApi
     }
 
     internal static async Task<Results<Accepted<IngestAccepted>, ProblemHttpResult>> IngestUploadAsync(
-        HttpRequest request, string? model, string? label, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+        HttpRequest request, string? model, string? label, UploadStore uploads, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
         if (InvalidModel(model) is { } invalid)
         {
@@ -83,55 +81,72 @@ internal static class IngestionApi
             return refused;
         }
 
-        // A CSV of any size is streamed to disk, never buffered: lift Kestrel's 30 MB default for this endpoint.
+        // Refused before a byte of the body is read: an upload that cannot be kept is not written.
+        if (request.ContentLength > uploads.MaxBytes)
+        {
+            return UploadTooLarge(uploads);
+        }
+
+        if (ingestions.IsFull)
+        {
+            return QueueFull(request.HttpContext, config);
+        }
+
+        // Streamed to disk, never buffered, up to data.max_upload_bytes (also for bodies without Content-Length).
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = null;
+            limit.MaxRequestBodySize = uploads.MaxBytes;
         }
 
         var datasetId = ingestions.NewDatasetId();
-        var uploads = Directory.CreateDirectory(Path.Combine(paths.DataRoot, config.Data.UploadsDir)).FullName;
-        var partial = Path.Combine(uploads, datasetId + PartialUploadSuffix);
-        var target = Path.Combine(uploads, datasetId + UploadSuffix);
-        // Whatever stops the upload before it is handed to ingestion (a malformed body, a caller that goes away, a
-        // broken chunk, a full queue) leaves no file behind; a killed host's partial upload is removed at the next start.
-        var handedOver = false;
+        // Deleted on dispose unless kept: a malformed or cut-off body, a refusal or an exception leaves no file; a killed
+        // host's partial upload is removed at the next start (LeftoverFileCleanup).
+        await using var upload = uploads.Create(datasetId);
+        string? bodyProblem;
         try
         {
-            string? bodyProblem;
-            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-            {
-                bodyProblem = await CopyBodyAsync(request, file, cancellationToken);
-                if (bodyProblem is null && file.Length == 0)
-                {
-                    bodyProblem = "the upload is empty: send the CSV as the body (text/csv) or as a multipart/form-data file";
-                }
-            }
-
-            if (bodyProblem is not null)
-            {
-                return ApiProblems.BadRequest(bodyProblem);
-            }
-
-            File.Move(partial, target);
-
-            var accepted = await SubmitAsync(request.HttpContext, target, model, label, datasetId, ingestions, config, cancellationToken);
-            handedOver = accepted.Result is Accepted<IngestAccepted>;
-            return accepted;
+            bodyProblem = await CopyBodyAsync(request, upload.Stream, cancellationToken);
         }
-        finally
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            if (!handedOver)
-            {
-                File.Delete(partial);
-                File.Delete(target);
-            }
+            return UploadTooLarge(uploads);
         }
+
+        if (bodyProblem is null && upload.Stream.Length == 0)
+        {
+            bodyProblem = "the upload is empty: send the CSV as the body (text/csv) or as a multipart/form-data file";
+        }
+
+        if (bodyProblem is not null)
+        {
+            return ApiProblems.BadRequest(bodyProblem);
+        }
+
+        await upload.CompleteAsync();
+        var submitted = await SubmitAsync(request.HttpContext, upload.Path, model, label, datasetId, ingestions, config, cancellationToken);
+        if (submitted.Result is Accepted<IngestAccepted>)
+        {
+            upload.Keep();
+        }
+
+        return submitted;
     }
+
+    private static ProblemHttpResult UploadTooLarge(UploadStore uploads) =>
+        ApiProblems.PayloadTooLarge($"the upload exceeds {uploads.MaxBytes} bytes (data.max_upload_bytes)");
+
+    private static ProblemHttpResult QueueFull(HttpContext context, PipelineConfig config) =>
+        ApiProblems.Unavailable(context, $"{config.Data.IngestionQueueCapacity} ingestions are waiting (data.ingestion_queue_capacity); retry later",
+            "Ingestion queue full", TimeSpan.FromSeconds(5));
 
     internal static async Task<Results<Ok<IngestionProgress>, ProblemHttpResult>> GetProgressAsync(
         string datasetId, IngestionService ingestions, TrainingDataStoreProvider stores, TrainingJobStore trainingJobs, CancellationToken cancellationToken)
     {
+        if (!ResourceNames.IsValidDatasetId(datasetId))
+        {
+            return ApiProblems.NotFound($"'{datasetId}' is not a dataset id: {ResourceNames.Rule}", "Unknown ingestion");
+        }
+
         var store = await stores.GetAsync(cancellationToken);
         var training = trainingJobs.IsDone(datasetId) ? "done" : trainingJobs.IsPending(datasetId) ? "pending" : null;
         var progress = IngestionProgress.Derive(datasetId, ingestions.Jobs.Get(datasetId), store.GetProgress(datasetId), training);
@@ -148,8 +163,7 @@ internal static class IngestionApi
         var job = await ingestions.SubmitAsync(path, modelName, labelColumn, datasetId, cancellationToken);
         if (job is null)
         {
-            return ApiProblems.Unavailable(context, $"{config.Data.IngestionQueueCapacity} ingestions are waiting (data.ingestion_queue_capacity); retry later",
-                "Ingestion queue full", TimeSpan.FromSeconds(5));
+            return QueueFull(context, config);
         }
 
         return TypedResults.Accepted(
@@ -255,5 +269,5 @@ internal static class IngestionApi
     private static ProblemHttpResult? InvalidModel(string? model) =>
         model is null || ModelStore.IsValidName(model)
             ? null
-            : ApiProblems.BadRequest($"model '{model}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
+            : ApiProblems.BadRequest($"model '{model}' is not a valid model name: {ResourceNames.Rule}");
 }

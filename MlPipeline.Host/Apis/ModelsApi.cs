@@ -3,6 +3,7 @@ using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Training;
 using MlPipeline.Host.Apis.Http;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -27,13 +28,13 @@ internal static class ModelsApi
 
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var models = app.MapGroup("/api/models").WithTags("Models");
+        var models = app.MapGroup("/api/models").WithTags("Models").RequireApiRole(ApiAccess.Predict);
+        var train = app.MapGroup("/api/train").WithTags("Models").RequireApiRole(ApiAccess.Admin);
         models.MapGet("", ListModelsAsync).WithSummary("Every model name with its current version and metrics.");
         models.MapGet("/{name}", GetModelAsync).WithSummary("A model's stored versions (with holdout metrics) and its current version.");
         models.MapGet("/{name}/{version:int}", GetVersionAsync).WithSummary("The metadata stored with one model version.");
-        app.MapPost("/api/train", TrainAsync)
+        train.MapPost("", TrainAsync)
             .WithJsonRequestBody<TrainRequest>()
-            .WithTags("Models")
             .WithSummary("Train a model on one stored dataset, or on all stored data of that model; runs in the background.")
             .WithDescription("202 with the training's id. A model has at most one training waiting: a request for a model that has one "
                 + "joins it (status 'joined'); requests for different datasets of one model merge into a run on all its data. "
@@ -58,7 +59,7 @@ internal static class ModelsApi
     {
         if (!ModelStore.IsValidName(name))
         {
-            return ApiProblems.BadRequest($"'{name}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
+            return ApiProblems.BadRequest($"'{name}' is not a valid model name: {ResourceNames.Rule}");
         }
 
         var versions = new List<ModelVersionSummary>();
@@ -84,7 +85,7 @@ internal static class ModelsApi
     {
         if (!ModelStore.IsValidName(name))
         {
-            return ApiProblems.BadRequest($"'{name}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
+            return ApiProblems.BadRequest($"'{name}' is not a valid model name: {ResourceNames.Rule}");
         }
 
         var metadata = await store.GetMetadataAsync(name, version, cancellationToken);
@@ -104,7 +105,12 @@ internal static class ModelsApi
 
         if (request!.Model is { } requested && !ModelStore.IsValidName(requested))
         {
-            return ApiProblems.BadRequest($"'{requested}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
+            return ApiProblems.BadRequest($"'{requested}' is not a valid model name: {ResourceNames.Rule}");
+        }
+
+        if (request.DatasetId is { } requestedId && !ResourceNames.IsValidDatasetId(requestedId))
+        {
+            return ApiProblems.BadRequest($"'{requestedId}' is not a dataset id: {ResourceNames.Rule}");
         }
 
         var store = await stores.GetAsync(cancellationToken);

@@ -4,6 +4,7 @@ using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Monitoring.Alerts;
 using MlPipeline.Host.Hosting;
 using Prometheus;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -30,13 +31,15 @@ internal static class MonitoringApi
         // The meter adapter only sees measurements made after it starts listening: start it now, while the host is
         // built, not at the first scrape, so messages handled before anyone scraped are counted too.
         _ = app.ServiceProvider.GetRequiredService<PrometheusExporter>();
-        app.MapGet("/api/alerts", GetAlerts)
+        var reads = app.MapGroup("").RequireApiRole(ApiAccess.Predict);
+        reads.MapGet("/api/alerts", GetAlerts)
             .WithTags("Monitoring")
             .WithSummary("Alerts firing now and the latest alert events (firing and resolved), newest first.");
-        app.MapGet("/metrics", WriteMetricsAsync)
+        reads.MapGet("/metrics", WriteMetricsAsync)
             .WithTags("Monitoring")
             .WithSummary("Prometheus text exposition of the MlPipeline meter.")
             .ExcludeFromDescription();
+        // The page itself is open: it asks for a key when the API it calls needs one.
         app.MapGet("/", () => Dashboard("index.html")).ExcludeFromDescription();
         app.MapGet("/dashboard/{file}", Dashboard).ExcludeFromDescription();
         return app;

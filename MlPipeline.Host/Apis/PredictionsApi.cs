@@ -7,6 +7,7 @@ using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Serving;
 using MlPipeline.Host.Apis.Http;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -49,7 +50,7 @@ internal static class PredictionsApi
 
     public static IEndpointRouteBuilder MapPredictionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Predictions");
+        var api = app.MapGroup("/api").WithTags("Predictions").RequireApiRole(ApiAccess.Predict);
         api.MapPost("/predict", PredictAsync)
             .WithJsonRequestBody<PredictionRequestBody>()
             .ProducesProblem(StatusCodes.Status400BadRequest)

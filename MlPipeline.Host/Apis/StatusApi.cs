@@ -8,6 +8,7 @@ using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
 using MlPipeline.Core.Serving;
 using MlPipeline.Host.Hosting;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -70,7 +71,8 @@ internal static class StatusApi
 
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/status", GetStatusAsync)
+        var api = app.MapGroup("/api/status").RequireApiRole(ApiAccess.Predict);
+        api.MapGet("", GetStatusAsync)
             .WithTags("Status")
             .WithSummary("Service, broker, topics, stages with throughput, consumer lag, models, drift and open alerts at a glance.");
         return app;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
+using MlPipeline.Host.Security;
 
 namespace MlPipeline.Host.Apis;
 
@@ -13,7 +14,8 @@ internal static class TopicsApi
 
     public static IEndpointRouteBuilder MapTopicsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/topics", ListTopicsAsync)
+        var api = app.MapGroup("/api/topics").RequireApiRole(ApiAccess.Predict);
+        api.MapGet("", ListTopicsAsync)
             .WithTags("Topics")
             .WithSummary("Topics on the broker with their partition counts; configured pipeline topics that are missing.");
         return app;

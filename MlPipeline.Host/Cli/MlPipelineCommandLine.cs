@@ -64,6 +64,7 @@ public static class MlPipelineCommandLine
         IngestCommand.Create(context),
         PredictCommand.Create(context),
         ModelsCommands.Create(context),
+        KeysCommands.Create(context),
     ];
 
     private static string CommandPath(ParseResult parseResult)

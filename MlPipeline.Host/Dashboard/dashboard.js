@@ -104,18 +104,45 @@ function renderAlerts(alerts) {
   list.setAttribute("data-open", String(alerts.open.length));
 }
 
+// When the service has API keys, the API answers 401 until the page sends one: the form asks for it, and the key is
+// kept for this browser tab only (sessionStorage), never in the page's address or in localStorage.
+const apiKeyStorage = "mlpipeline.api_key";
+
+class KeyRequired extends Error {}
+
+function askForKey(message) {
+  const form = document.getElementById("key-form");
+  form.hidden = false;
+  document.getElementById("key-message").textContent = message;
+}
+
+document.getElementById("key-form").addEventListener("submit", event => {
+  event.preventDefault();
+  const input = document.getElementById("key-input");
+  sessionStorage.setItem(apiKeyStorage, input.value.trim());
+  input.value = "";
+  document.getElementById("key-form").hidden = true;
+});
+
+async function fetchApi(url) {
+  const key = sessionStorage.getItem(apiKeyStorage);
+  const response = await fetch(url, { cache: "no-store", headers: key ? { "X-Api-Key": key } : {} });
+  if (response.status === 401 || response.status === 403) {
+    askForKey(response.status === 401 && key ? "That API key was not accepted; enter another." : "This service needs an API key (predict or admin role).");
+    throw new KeyRequired(`${url}: HTTP ${response.status}`);
+  }
+  // Every API error is an RFC 7807 problem: show its detail sentence when there is one.
+  if (!response.ok) {
+    const problem = await response.json().catch(() => null);
+    throw new Error(`${url}: HTTP ${response.status}${problem && problem.detail ? ` - ${problem.detail}` : ""}`);
+  }
+  return response.json();
+}
+
 async function refresh() {
   const error = document.getElementById("error");
   try {
-    const [status, alerts] = await Promise.all(["/api/status", "/api/alerts"].map(async url => {
-      const response = await fetch(url, { cache: "no-store" });
-      // Every API error is an RFC 7807 problem: show its detail sentence when there is one.
-      if (!response.ok) {
-        const problem = await response.json().catch(() => null);
-        throw new Error(`${url}: HTTP ${response.status}${problem && problem.detail ? ` - ${problem.detail}` : ""}`);
-      }
-      return response.json();
-    }));
+    const [status, alerts] = await Promise.all(["/api/status", "/api/alerts"].map(fetchApi));
     const health = document.getElementById("health");
     health.textContent = status.healthy ? "healthy" : "unhealthy";
     health.className = `badge ${status.healthy ? "ok" : "bad"}`;

@@ -20,7 +20,10 @@ internal static class DataPipelineRegistration
         var stateDirectory = Path.GetFullPath(training.DataDir);
         Func<string, DataProcessingOptions> processingForLabel = label => data.ToProcessingOptions(label);
 
-        services.AddSingleton(_ => new DataPathResolver(data.DataDir));
+        services.AddSingleton(_ => new DataPathResolver(
+            data.DataDir,
+            excludedDirectories: [config.Broker.DataDir, training.DataDir, training.ModelsDir, Path.Combine(data.DataDir, data.UploadsDir)]));
+        services.AddSingleton(sp => new UploadStore(Path.Combine(sp.GetRequiredService<DataPathResolver>().DataRoot, data.UploadsDir), data.MaxUploadBytes));
         services.AddSingleton(_ => new IngestionJobStore(Path.Combine(stateDirectory, "ingestions")));
         services.AddSingleton(sp => new IngestionService(
             sp.GetRequiredService<IngestionJobStore>(), sp.GetRequiredService<TimeProvider>(), data.IngestionQueueCapacity));

@@ -1,6 +1,5 @@
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Data.Ingestion;
-using MlPipeline.Host.Apis;
 
 namespace MlPipeline.Host.Hosting;
 
@@ -22,8 +21,8 @@ internal sealed partial class LeftoverFileCleanup(
     {
         var startedAt = clock.StartedAt.UtcDateTime;
         var uploads = Path.Combine(paths.DataRoot, config.Data.UploadsDir);
-        RemoveFiles(uploads, "*" + IngestionApi.PartialUploadSuffix, startedAt, "partial upload");
-        RemoveFiles(uploads, "*" + IngestionApi.UploadSuffix, startedAt, "upload never handed to ingestion",
+        RemoveFiles(uploads, "*" + UploadStore.PartialUploadSuffix, startedAt, "partial upload");
+        RemoveFiles(uploads, "*" + UploadStore.UploadSuffix, startedAt, "upload never handed to ingestion",
             file => ingestions.Get(Path.GetFileNameWithoutExtension(file)) is null);
 
         var trainingState = Path.GetFullPath(config.Training.DataDir);

@@ -30,13 +30,23 @@ public sealed class DataPathResolver
     private readonly string dataRoot;
     private readonly string workingDirectory;
 
-    public DataPathResolver(string dataDirectory, string? workingDirectory = null)
+    // Folders below the data folder that hold the service's own state (broker log, training store, models, other
+    // callers' uploads), by real path: never ingestible, even though they sit under data/ by default.
+    private readonly string[] excluded;
+
+    /// <param name="excludedDirectories">Folders inside the data folder whose files are refused (relative paths resolve
+    /// against the working directory, like the configuration's).</param>
+    public DataPathResolver(string dataDirectory, string? workingDirectory = null, IEnumerable<string>? excludedDirectories = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         this.workingDirectory = Path.GetFullPath(workingDirectory ?? Directory.GetCurrentDirectory());
         var full = Path.GetFullPath(dataDirectory, this.workingDirectory);
         Directory.CreateDirectory(full);
         dataRoot = RealPath(full);
+        excluded = (excludedDirectories ?? [])
+            .Select(directory => RealPath(Path.GetFullPath(directory, this.workingDirectory)))
+            .Where(directory => directory != dataRoot && IsInside(directory))
+            .ToArray();
     }
 
     /// <summary>The data folder's real path (links resolved).</summary>
@@ -76,6 +86,11 @@ public sealed class DataPathResolver
                 continue;
             }
 
+            if (excluded.Any(directory => IsBelow(directory, real)))
+            {
+                return Refused($"file_path '{requested}' is inside the service's own state (broker log, training store, models or uploads), which cannot be ingested");
+            }
+
             if (File.Exists(real))
             {
                 return new DataPathResolution(real, DataPathProblem.None, null);
@@ -90,9 +105,11 @@ public sealed class DataPathResolver
     }
 
     /// <summary>True when <paramref name="realPath"/> is the data folder or below it.</summary>
-    public bool IsInside(string realPath)
+    public bool IsInside(string realPath) => IsBelow(dataRoot, realPath);
+
+    private static bool IsBelow(string directory, string realPath)
     {
-        var relative = Path.GetRelativePath(dataRoot, realPath);
+        var relative = Path.GetRelativePath(directory, realPath);
         return relative != ".."
             && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             && !Path.IsPathRooted(relative);

@@ -16,6 +16,9 @@ public sealed class IngestionService(IngestionJobStore jobs, TimeProvider timePr
 
     public IngestionJobStore Jobs => jobs;
 
+    /// <summary>True while the queue has no room: an upload is refused before its body is read.</summary>
+    public bool IsFull => queue.Reader.Count >= queueCapacity;
+
     /// <summary>A fresh, time-ordered dataset id (file-name and Kafka-key safe).</summary>
     public string NewDatasetId() => "ds-" + Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString("N");
 

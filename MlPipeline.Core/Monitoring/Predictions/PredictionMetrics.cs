@@ -22,8 +22,10 @@ public sealed class PredictionMetrics : IPredictionObserver
     {
         ArgumentNullException.ThrowIfNull(observation);
         var succeeded = observation.Error is null;
-        predictions.Add(1, new TagList { { "model", observation.ModelName }, { "outcome", succeeded ? "ok" : "error" } });
-        latency.Record(observation.Latency.TotalSeconds, new KeyValuePair<string, object?>("model", observation.ModelName));
-        statistics.Record(observation.ModelName, succeeded, observation.Latency);
+        // The same bounded label for the meter as for the statistics: every label value is a Prometheus series forever.
+        var model = statistics.Label(observation.ModelName);
+        predictions.Add(1, new TagList { { "model", model }, { "outcome", succeeded ? "ok" : "error" } });
+        latency.Record(observation.Latency.TotalSeconds, new KeyValuePair<string, object?>("model", model));
+        statistics.Record(model, succeeded, observation.Latency);
     }
 }

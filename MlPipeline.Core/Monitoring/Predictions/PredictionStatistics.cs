@@ -19,14 +19,24 @@ public sealed class PredictionStatistics(TimeProvider timeProvider, TimeSpan buc
 {
     public const int LatencySamples = 1000;
 
+    /// <summary>Models with figures of their own; any further name counts under <see cref="PredictionObservation.UnknownModel"/>.
+    /// Observers only pass served names, so this is a second line of defence against unbounded state.</summary>
+    public const int MaxModels = 1000;
+
     // Requests per second are averaged over this many complete buckets.
     private const int RateBuckets = 6;
 
     private readonly ConcurrentDictionary<string, ModelCounters> models = new(StringComparer.Ordinal);
 
+    /// <summary>The label <paramref name="model"/> is counted under: itself while fewer than <see cref="MaxModels"/>
+    /// names are tracked (or it already is), else <see cref="PredictionObservation.UnknownModel"/>.</summary>
+    public string Label(string model) =>
+        models.ContainsKey(model) || models.Count < MaxModels - 1 ? model : PredictionObservation.UnknownModel;
+
     public void Record(string model, bool succeeded, TimeSpan latency)
     {
-        var counters = models.GetOrAdd(model, _ => new ModelCounters());
+        // Checked and added in two steps: racing first requests may overshoot the cap by the number of threads, no more.
+        var counters = models.GetOrAdd(Label(model), _ => new ModelCounters());
         counters.Requests.Add(CurrentBucket(), 1);
         if (!succeeded)
         {

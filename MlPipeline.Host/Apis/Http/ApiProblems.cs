@@ -17,6 +17,9 @@ internal static class ApiProblems
     public static ProblemHttpResult UnsupportedMediaType(string detail) =>
         TypedResults.Problem(title: "Unsupported media type", detail: detail, statusCode: StatusCodes.Status415UnsupportedMediaType);
 
+    public static ProblemHttpResult PayloadTooLarge(string detail) =>
+        TypedResults.Problem(title: "Payload too large", detail: detail, statusCode: StatusCodes.Status413PayloadTooLarge);
+
     /// <summary>503, with a Retry-After header telling the caller when trying again makes sense.</summary>
     public static ProblemHttpResult Unavailable(HttpContext context, string detail, string title, TimeSpan retryAfter)
     {

@@ -45,6 +45,14 @@ public sealed class PredictionEvaluatorTests
         }
     }
 
+    [TestCase("""{"features": [1, 2, "A", "2024-01-01"]}""", true)]
+    [TestCase("""{"features": [1, 2], "model": "m"}""", true)]
+    [TestCase("""{"features": "not a list", "model": "m"}""", true)]
+    [TestCase("""{"features": [1, 2], "model": "made-up"}""", false)]
+    [TestCase("""{"features": "not a list", "model": "made-up"}""", false)]
+    public void Evaluate_ModelServed_IsTrueOnlyForAModelServingKnows(string json, bool served) =>
+        Assert.That(evaluator.Evaluate(Request(json)).ModelServed, Is.EqualTo(served));
+
     [Test]
     public void Evaluate_ArrayInModelOrder_ScoresAndNamesTheFeatures()
     {

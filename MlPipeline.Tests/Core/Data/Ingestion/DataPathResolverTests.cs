@@ -57,6 +57,30 @@ public sealed class DataPathResolverTests
         }
     }
 
+    [TestCase("broker/__topics/ml-pipeline-alerts.json")]
+    [TestCase("training/rows.db")]
+    [TestCase("uploads/ds-1.csv")]
+    [TestCase("data/broker/__topics/ml-pipeline-alerts.json")]
+    public void Resolve_FileInTheServicesOwnStateUnderTheDataFolder_IsRefused(string requested)
+    {
+        using var work = new TemporaryDirectory("resolver");
+        var data = Directory.CreateDirectory(Path.Combine(work.Path, "data")).FullName;
+        foreach (var file in new[] { "broker/__topics/ml-pipeline-alerts.json", "training/rows.db", "uploads/ds-1.csv", "sales.csv" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(data, file))!);
+            File.WriteAllText(Path.Combine(data, file), "x");
+        }
+
+        var resolver = new DataPathResolver("data", work.Path, ["data/broker", "data/training", "data/uploads", "models"]);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(resolver.Resolve(requested).Problem, Is.EqualTo(DataPathProblem.OutsideDataFolder));
+            Assert.That(resolver.Resolve(requested).Message, Does.Contain("service's own state"));
+            Assert.That(resolver.Resolve("sales.csv").Succeeded, Is.True, "other files of the data folder stay ingestible");
+        }
+    }
+
     [Test]
     public void Resolve_MissingFileInsideDataFolder_IsNotFound()
     {
