@@ -30,4 +30,8 @@ public sealed class ServingOptions
     /// <summary>ML.NET prediction engines kept per loaded model (they are not thread-safe, so each concurrent scorer
     /// takes one). <value>Default 8.</value></summary>
     public int EnginePoolSize { get; set; } = 8;
+
+    /// <summary>HTTP callers who wait (<c>?wait_ms=</c>) are scored in-process when this instance serves the model,
+    /// then request and result are recorded on the topics; false keeps the Kafka round trip. <value>Default true.</value></summary>
+    public bool Direct { get; set; } = true;
 }

@@ -30,6 +30,9 @@ public sealed class ServingModelRegistry : IDisposable
     /// <summary>Model name → version currently served.</summary>
     public IReadOnlyDictionary<string, int> Versions => current.ToDictionary(pair => pair.Key, pair => pair.Value.Version, StringComparer.Ordinal);
 
+    /// <summary>True when a version of <paramref name="name"/> is loaded here (one dictionary read).</summary>
+    public bool Serves(string name) => current.ContainsKey(name);
+
     /// <summary>Leases the current version of <paramref name="name"/>; false when none is loaded.</summary>
     public bool TryLease(string name, out ModelLease lease)
     {

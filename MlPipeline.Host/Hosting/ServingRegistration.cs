@@ -42,6 +42,12 @@ internal static class ServingRegistration
             sp.GetRequiredService<KafkaClientConfigFactory>().CreateConsumerConfig($"{config.Consumer.GroupId}.serving-models"),
             timeout,
             serving.BatchSize));
+        services.AddSingleton(sp => new DirectPredictionOptions(
+            serving.Direct,
+            config.Topics.PredictionRequestsTopic,
+            serving.BatchSize,
+            $"{Environment.MachineName}/{Environment.ProcessId}"));
+        services.AddSingleton<DirectPredictionService>();
         services.AddSingleton<ServingStage>();
         services.AddHostedService(sp => sp.GetRequiredService<ServingStage>());
 
