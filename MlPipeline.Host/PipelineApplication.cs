@@ -70,6 +70,7 @@ public static class PipelineApplication
         app.MapIngestionApi();
         app.MapModelsApi();
         app.MapPredictionsApi();
+        app.MapInferenceV2Api();
         app.MapMonitoringApi();
         return app;
     }

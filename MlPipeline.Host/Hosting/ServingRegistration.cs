@@ -48,6 +48,7 @@ internal static class ServingRegistration
             serving.BatchSize,
             $"{Environment.MachineName}/{Environment.ProcessId}"));
         services.AddSingleton<DirectPredictionService>();
+        services.AddSingleton<MlPipeline.Core.Serving.InferenceV2.InferenceV2Service>();
         services.AddSingleton<ServingStage>();
         services.AddHostedService(sp => sp.GetRequiredService<ServingStage>());
 
