@@ -34,4 +34,12 @@ public sealed class ServingOptions
     /// <summary>HTTP callers who wait (<c>?wait_ms=</c>) are scored in-process when this instance serves the model,
     /// then request and result are recorded on the topics; false keeps the Kafka round trip. <value>Default true.</value></summary>
     public bool Direct { get; set; } = true;
+
+    /// <summary>Refuse HTTP predictions beyond <see cref="MaxWaitingHttpPredictions"/> with 503 and Retry-After at once.
+    /// false turns the bound off (callers then pile up while the service is slow). <value>Default true.</value></summary>
+    public bool LoadShedding { get; set; } = true;
+
+    /// <summary>HTTP prediction calls (<c>/api/predict</c>, <c>/api/predict/batch</c>) inside this node at once, sending
+    /// or waiting for their result; one more is refused. <value>Default 256.</value></summary>
+    public int MaxWaitingHttpPredictions { get; set; } = 256;
 }
