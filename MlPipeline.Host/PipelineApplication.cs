@@ -83,6 +83,7 @@ public static class PipelineApplication
         app.MapIngestionApi();
         app.MapModelsApi();
         app.MapPredictionsApi();
+        app.MapInferenceV2Api();
         app.MapMonitoringApi();
         return app;
     }

@@ -21,8 +21,9 @@ namespace MlPipeline.Benchmarks.Serving;
 
 /// <summary>
 /// Serving benchmark: raw model scoring rows/s; Kafka request-to-result latency at steady rates and the sustained
-/// burst rate; HTTP <c>POST /api/predict?wait_ms</c> latency at a steady rate and closed-loop throughput. Everything
-/// runs against the real host (embedded broker, serving stage, API) in this process, on the machine's loopback.
+/// burst rate; HTTP <c>POST /api/predict?wait_ms</c>, <c>/v2/models/{m}/infer</c> and a batch of 100, each open loop
+/// (steady rate) and closed loop, side by side with a bare ASP.NET Core endpoint (<see cref="BareEndpoint"/>) that parses
+/// the same bodies. Everything runs against the real host (embedded broker, serving stage, API) in this process.
 /// </summary>
 internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
 {
@@ -40,8 +41,8 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
           --seconds           length of each steady-rate run (default 5)
           --rates             Kafka request rates per second (default 1000,10000)
           --burst             requests sent as fast as possible for the sustained rate (default 50000)
-          --http-rate         HTTP requests per second in the steady HTTP run (default 1000)
-          --http-concurrency  callers in the closed-loop HTTP run (default 16)
+          --http-rate         HTTP requests per second in the open-loop runs (default 1000; batches at a tenth)
+          --http-concurrency  callers in the closed-loop HTTP runs (default 32)
           --http-requests     requests in the closed-loop HTTP run (default 10000)
           --linger-ms         the host's producer.linger_ms (default: the config default, 5)
         """;
@@ -85,14 +86,36 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
                 + $"{burst.Received / elapsed.TotalSeconds:N0} predictions/s (p50 {burst.Percentiles().P50:0.0} ms under full load)");
 
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri(address) };
-            var httpClient = new HttpRequestClient(http, model);
-            await httpClient.SteadyRateAsync(200, TimeSpan.FromSeconds(2), cancellationToken);
-            var steady = await httpClient.SteadyRateAsync(options.HttpRate, options.Duration, cancellationToken);
-            Report($"HTTP POST /api/predict?wait_ms @ {options.HttpRate}/s for {options.Duration.TotalSeconds:0}s", steady, options.HttpRate * (int)options.Duration.TotalSeconds);
-            var (closed, closedElapsed) = await httpClient.ClosedLoopAsync(options.HttpConcurrency, options.HttpRequests, cancellationToken);
-            var (p50, p99, _) = closed.Percentiles();
-            Console.WriteLine($"HTTP closed loop, {options.HttpConcurrency} callers: {closed.Received / closedElapsed.TotalSeconds:N0} requests/s, p50 {p50:0.0} ms, p99 {p99:0.0} ms");
+            await using var bare = await BareEndpoint.StartAsync(cancellationToken);
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 });
+            var bodies = new RequestBodies(model);
+            var scenarios = new (string Name, string Path, Func<int, byte[]> Body)[]
+            {
+                ("POST /api/predict?wait_ms", "/api/predict?wait_ms=5000", bodies.Predict),
+                ("POST /v2/models/{m}/infer", $"/v2/models/{ModelName}/infer", bodies.InferV2),
+                ("POST /api/predict/batch?wait_ms (100 rows)", "/api/predict/batch?wait_ms=5000", bodies.Batch100),
+            };
+            foreach (var (name, path, body) in scenarios)
+            {
+                // The same bodies to both, one after the other in this run: the bare endpoint only parses them.
+                var ours = new HttpRequestClient(http, new Uri(new Uri(address), path), body);
+                var reference = new HttpRequestClient(http, new Uri(new Uri(bare.Address), "/parse"), body);
+                await ours.SteadyRateAsync(200, TimeSpan.FromSeconds(1), cancellationToken);
+                await reference.SteadyRateAsync(200, TimeSpan.FromSeconds(1), cancellationToken);
+                var rate = name.Contains("batch", StringComparison.Ordinal) ? Math.Max(1, options.HttpRate / 10) : options.HttpRate;
+                var expected = rate * (int)options.Duration.TotalSeconds;
+                var oursOpen = await ours.SteadyRateAsync(rate, options.Duration, cancellationToken);
+                var bareOpen = await reference.SteadyRateAsync(rate, options.Duration, cancellationToken);
+                Report($"{name} open loop @ {rate}/s, ours", oursOpen, expected);
+                Report($"{name} open loop @ {rate}/s, bare", bareOpen, expected);
+                var (oursClosed, oursElapsed) = await ours.ClosedLoopAsync(options.HttpConcurrency, options.HttpRequests, cancellationToken);
+                var (bareClosed, bareElapsed) = await reference.ClosedLoopAsync(options.HttpConcurrency, options.HttpRequests, cancellationToken);
+                var oursRate = oursClosed.Received / oursElapsed.TotalSeconds;
+                var bareRate = bareClosed.Received / bareElapsed.TotalSeconds;
+                Console.WriteLine($"{name} closed loop, {options.HttpConcurrency} callers: ours {oursRate:N0} req/s (p99 {oursClosed.Percentiles().P99:0.0} ms), "
+                    + $"bare {bareRate:N0} req/s (p99 {bareClosed.Percentiles().P99:0.0} ms) = {oursRate / bareRate:P0} of bare");
+            }
+
             await app.StopAsync(CancellationToken.None);
             return 0;
         }
@@ -175,7 +198,7 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
 
         public int HttpRate { get; init; } = 1_000;
 
-        public int HttpConcurrency { get; init; } = 16;
+        public int HttpConcurrency { get; init; } = 32;
 
         public int HttpRequests { get; init; } = 10_000;
 
@@ -333,8 +356,38 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
         }
     }
 
-    private sealed class HttpRequestClient(HttpClient http, BenchmarkModel model)
+    /// <summary>The request bodies every HTTP scenario sends, pre-serialized so both endpoints get identical bytes.</summary>
+    private sealed class RequestBodies(BenchmarkModel model)
     {
+        public byte[] Predict(int i) => Encode(new JsonObject { ["features"] = Features(i) });
+
+        public byte[] InferV2(int i)
+        {
+            var row = Features(i);
+            return Encode(new JsonObject
+            {
+                ["inputs"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "input-0", ["datatype"] = "BYTES", ["shape"] = new JsonArray(1, row.Count), ["data"] = row,
+                }),
+            });
+        }
+
+        public byte[] Batch100(int i) =>
+            Encode(new JsonObject { ["requests"] = new JsonArray(Enumerable.Range(i, 100).Select(r => (JsonNode?)new JsonObject { ["features"] = Features(r) }).ToArray()) });
+
+        private JsonArray Features(int i) => new(model.Requests[i % model.Requests.Count].Select(v => v switch
+        {
+            double d => JsonValue.Create(d),
+            _ => (JsonNode?)JsonValue.Create((string?)v),
+        }).ToArray());
+
+        private static byte[] Encode(JsonObject body) => Encoding.UTF8.GetBytes(body.ToJsonString());
+    }
+
+    private sealed class HttpRequestClient(HttpClient http, Uri target, Func<int, byte[]> body)
+    {
+        private readonly byte[][] bodies = Enumerable.Range(0, 64).Select(body).ToArray();
         private int next;
 
         public async Task<LatencyRecorder> SteadyRateAsync(int rate, TimeSpan duration, CancellationToken cancellationToken)
@@ -375,10 +428,12 @@ internal sealed class ServingBenchmarkCommand : IBenchmarkCommand
 
         private async Task CallAsync(LatencyRecorder recorder, CancellationToken cancellationToken)
         {
-            var values = model.Requests[Interlocked.Increment(ref next) % model.Requests.Count];
+            using var content = new ByteArrayContent(bodies[Interlocked.Increment(ref next) & 63]);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
             var start = Stopwatch.GetTimestamp();
-            using var response = await http.PostAsJsonAsync("/api/predict?wait_ms=5000", new { features = values }, cancellationToken);
-            if (response.IsSuccessStatusCode && response.StatusCode == System.Net.HttpStatusCode.OK)
+            using var response = await http.PostAsync(target, content, cancellationToken);
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            if (response.StatusCode == System.Net.HttpStatusCode.OK)
             {
                 recorder.Record(Stopwatch.GetElapsedTime(start));
             }

@@ -31,6 +31,10 @@ public sealed class ServingOptions
     /// takes one). <value>Default 8.</value></summary>
     public int EnginePoolSize { get; set; } = 8;
 
+    /// <summary>HTTP callers who wait (<c>?wait_ms=</c>) are scored in-process when this instance serves the model,
+    /// then request and result are recorded on the topics; false keeps the Kafka round trip. <value>Default true.</value></summary>
+    public bool Direct { get; set; } = true;
+
     /// <summary>Refuse HTTP predictions beyond <see cref="MaxWaitingHttpPredictions"/> with 503 and Retry-After at once.
     /// false turns the bound off (callers then pile up while the service is slow). <value>Default true.</value></summary>
     public bool LoadShedding { get; set; } = true;

@@ -9,6 +9,12 @@ public static class KafkaHeaderNames
     public const string MessageType = "message_type";
     public const string CorrelationId = "correlation_id";
 
+    /// <summary>
+    /// On a prediction request the HTTP API already scored and answered in-process (its value names the instance): the
+    /// result is on the results topic, so the serving stage passes the request by instead of scoring it again.
+    /// </summary>
+    public const string AnsweredBy = "ml-answered-by";
+
     /// <summary>Exception type and message (or the envelope validation reason) that sent the message to dead-letter.</summary>
     public const string DeadLetterError = "dlq_error";
     public const string DeadLetterSourceTopic = "dlq_source_topic";

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Contracts;
+using MlPipeline.Core.Messaging;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Monitoring;
@@ -28,10 +29,29 @@ public sealed class PredictionRequestHandler(
     public async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (message.GetHeader(KafkaHeaderNames.AnsweredBy) is { } answeredBy)
+        {
+            // Scored, answered and published by an HTTP API already (DirectPredictionService): scoring it again would
+            // publish a second result and count it twice in monitoring.
+            logger.LogDebug("Request {RequestId} was answered by {Instance} already", message.Envelope.MessageId, answeredBy);
+            return;
+        }
+
         var request = message.Envelope;
         var evaluation = request.MessageType == MessageType.PredictionRequest
             ? evaluator.Evaluate(request.Data)
             : Rejected(request);
+        await AnswerAsync(request, evaluation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="evaluation"/> as the answer to <paramref name="request"/> (waiting only for a free
+    /// in-flight slot, not for the acknowledgement) and tells the observers.
+    /// </summary>
+    public async Task AnswerAsync(KafkaMessage request, PredictionEvaluation evaluation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(evaluation);
         var result = evaluation.Result;
 
         var reply = messageFactory.CreateReply(request, MessageType.PredictionResult, Source, result.ToJson());

@@ -184,7 +184,18 @@ public sealed class PredictionResultPublisher : IDisposable
     /// <summary>Completes the request in this instance's result cache when its HTTP API issued it; false otherwise.</summary>
     private bool AnswerLocalCaller(KafkaMessage result)
     {
-        if (result.CorrelationId is not { } requestId || !localResults.IsPending(requestId))
+        if (result.CorrelationId is not { } requestId)
+        {
+            return false;
+        }
+
+        // Answered in-process (DirectPredictionService) before it was published: the caller has it already.
+        if (localResults.Get(requestId).State == PredictionLookupState.Completed)
+        {
+            return true;
+        }
+
+        if (!localResults.IsPending(requestId))
         {
             return false;
         }

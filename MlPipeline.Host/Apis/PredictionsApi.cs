@@ -14,7 +14,8 @@ namespace MlPipeline.Host.Apis;
 /// <summary>
 /// <c>POST /api/predict</c>, <c>POST /api/predict/batch</c> and <c>GET /api/prediction/{message_id}</c>: requests go to
 /// the requests topic, results come back through this instance's <see cref="PredictionResultsListener"/> into its
-/// <see cref="PredictionResultCache"/>. Bodies are read by hand (not bound) so that a wrong content type, bad JSON, an
+/// <see cref="PredictionResultCache"/> — except callers who wait, whom <see cref="DirectPredictionService"/> answers
+/// in-process when this instance serves the model. Every request is checked at that service's door first. Bodies are read by hand (not bound) so that a wrong content type, bad JSON, an
 /// oversized body or a malformed <c>features</c> each get a 400 that says exactly what is wrong.
 /// </summary>
 internal static class PredictionsApi
@@ -44,6 +45,7 @@ internal static class PredictionsApi
         PipelineConfig Config,
         PredictionResultCache Cache,
         PredictionResultsListener Listener,
+        DirectPredictionService Direct,
         KafkaProducerManager Producer,
         KafkaMessageFactory MessageFactory,
         PredictionAdmission Admission);
@@ -54,14 +56,20 @@ internal static class PredictionsApi
         api.MapPost("/predict", PredictAsync)
             .WithJsonRequestBody<PredictionRequestBody>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Submit one prediction request.")
             .WithDescription("202 with the request's message_id; with ?wait_ms=N waits up to N ms (capped by serving.max_wait_ms) and "
-                + "answers 200 with the result when it came in time. 400 for a wrong content type, bad JSON, an oversized body "
-                + "or missing/malformed features; 503 while Kafka cannot take the request.");
+                + "answers 200 with the result when it came in time (scored in-process when this instance serves the model, "
+                + "serving.direct), 422 when the model could not score it. 400 for a wrong content type, bad JSON, an oversized body "
+                + "or features that do not fit the model (the problem's 'field' names which); 404 for a model never promoted; "
+                + "503 while Kafka cannot take the request.");
         api.MapPost("/predict/batch", PredictBatchAsync)
             .WithJsonRequestBody<BatchPredictionRequestBody>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Submit many prediction requests in one call.")
             .WithDescription("202 with one message_id per request, in order; with ?wait_ms=N answers 200 with every result when all came in time.");
@@ -85,8 +93,18 @@ internal static class PredictionsApi
         var (body, problem) = await JsonRequestBody.ReadObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
         if (problem is not null)
             return problem;
-        if (!PredictionRequest.TryParse(body!, serving.DefaultModel, out _, out var error))
+        if (!PredictionRequest.TryParse(body!, serving.DefaultModel, out var parsed, out var error))
             return BadRequest(error!);
+        if (await services.Direct.CheckAsync(parsed!, cancellationToken) is { } refusal)
+            return Refused(refusal);
+
+        var wait = WaitTime(waitMs, serving);
+        if (wait is not null && services.Direct.CanAnswer(parsed!.Model))
+        {
+            var answer = await services.Direct.AnswerAsync(body!, cancellationToken);
+            return Answered(answer.MessageId, answer.Result);
+        }
+
         if (NotReady(services) is { } notReady)
             return notReady;
 
@@ -101,10 +119,9 @@ internal static class PredictionsApi
             return KafkaUnavailable(exception.Message);
         }
 
-        if (WaitTime(waitMs, serving) is { } wait
-            && await services.Cache.WaitAsync(message.MessageId, wait, cancellationToken) is { } result)
+        if (wait is not null && await services.Cache.WaitAsync(message.MessageId, wait.Value, cancellationToken) is { } result)
         {
-            return TypedResults.Ok(Completed(message.MessageId, result));
+            return Answered(message.MessageId, result);
         }
 
         return TypedResults.Accepted(
@@ -129,12 +146,25 @@ internal static class PredictionsApi
             return BadRequest("missing 'requests': give a non-empty array of {\"features\": ..., \"model\": ...} objects");
         if (requests.Count > serving.MaxBatchRequests)
             return BadRequest($"'requests' holds {requests.Count} items; the limit is {serving.MaxBatchRequests} (serving.max_batch_requests)");
+        var parsed = new PredictionRequest[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
             if (requests[i] is not JsonObject item)
                 return BadRequest($"'requests[{i}]' must be an object, got {requests[i]?.GetValueKind().ToString() ?? "null"}");
-            if (!PredictionRequest.TryParse(item, serving.DefaultModel, out _, out var error))
+            if (!PredictionRequest.TryParse(item, serving.DefaultModel, out var itemRequest, out var error))
                 return BadRequest($"'requests[{i}]': {error}");
+            if (await services.Direct.CheckAsync(itemRequest!, cancellationToken) is { } refusal)
+                return Refused(refusal with { Field = $"requests[{i}].{refusal.Field}" });
+            parsed[i] = itemRequest!;
+        }
+
+        var wait = WaitTime(waitMs, serving);
+        if (wait is not null && parsed.All(item => services.Direct.CanAnswer(item.Model)))
+        {
+            var answers = new List<DirectAnswer>(parsed.Length);
+            foreach (var item in requests)
+                answers.Add(await services.Direct.AnswerAsync(item!.AsObject(), cancellationToken));
+            return BatchAnswered(answers.Select(answer => (answer.MessageId, answer.Result)).ToList());
         }
 
         if (NotReady(services) is { } notReady)
@@ -149,11 +179,11 @@ internal static class PredictionsApi
             return KafkaUnavailable($"{sent.Count(result => !result.Succeeded)} of {sent.Count} requests were not accepted by Kafka: {failed.Error?.Reason}");
 
         var ids = messages.Select(m => m.MessageId).ToList();
-        if (WaitTime(waitMs, serving) is { } wait)
+        if (wait is not null)
         {
-            var results = await Task.WhenAll(ids.Select(id => services.Cache.WaitAsync(id, wait, cancellationToken)));
+            var results = await Task.WhenAll(ids.Select(id => services.Cache.WaitAsync(id, wait.Value, cancellationToken)));
             if (results.All(result => result is not null))
-                return TypedResults.Ok(new BatchCompleted("completed", ids.Select((id, i) => Completed(id, results[i]!)).ToList()));
+                return BatchAnswered(ids.Select((id, i) => (id, results[i]!)).ToList());
         }
 
         return TypedResults.Accepted((string?)null, new BatchAccepted("accepted", ids, $"{ids.Count} prediction requests submitted"));
@@ -179,6 +209,46 @@ internal static class PredictionsApi
     }
 
     private static PredictionCompleted Completed(string messageId, PredictionResult result) => new("completed", messageId, result);
+
+    /// <summary>200 with the result; 422 when the model could not score the request (the result, with its error, is in the problem).</summary>
+    private static Results<Ok<PredictionCompleted>, Accepted<PredictionAccepted>, ProblemHttpResult> Answered(string messageId, PredictionResult result) =>
+        result.Succeeded
+            ? TypedResults.Ok(Completed(messageId, result))
+            : TypedResults.Problem(
+                title: "The prediction could not be scored",
+                detail: result.Error,
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                extensions: new Dictionary<string, object?> { ["message_id"] = messageId, ["result"] = result.ToJson() });
+
+    /// <summary>200 with every result in request order; 422 naming the first that could not be scored (all results in the problem).</summary>
+    private static Results<Ok<BatchCompleted>, Accepted<BatchAccepted>, ProblemHttpResult> BatchAnswered(
+        IReadOnlyList<(string MessageId, PredictionResult Result)> answers)
+    {
+        var completed = answers.Select(answer => Completed(answer.MessageId, answer.Result)).ToList();
+        var failed = completed.FindIndex(answer => !answer.Result.Succeeded);
+        return failed < 0
+            ? TypedResults.Ok(new BatchCompleted("completed", completed))
+            : TypedResults.Problem(
+                title: "Some predictions could not be scored",
+                detail: $"'requests[{failed}]': {completed[failed].Result.Error}",
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                extensions: new Dictionary<string, object?>
+                {
+                    ["results"] = new JsonArray(completed.Select(answer => (JsonNode)new JsonObject
+                    {
+                        ["message_id"] = answer.MessageId,
+                        ["result"] = answer.Result.ToJson(),
+                    }).ToArray()),
+                });
+    }
+
+    /// <summary>404 for a model no version of which exists, 400 for features that do not fit it; <c>field</c> names where.</summary>
+    private static ProblemHttpResult Refused(PredictionRefusal refusal) =>
+        TypedResults.Problem(
+            title: refusal.Kind == PredictionRefusalKind.UnknownModel ? "Unknown model" : "Invalid prediction request",
+            detail: $"'{refusal.Field}': {refusal.Reason}",
+            statusCode: refusal.Kind == PredictionRefusalKind.UnknownModel ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest,
+            extensions: new Dictionary<string, object?> { ["field"] = refusal.Field });
 
     private static KafkaMessage CreateRequestMessage(KafkaMessageFactory factory, JsonObject body) =>
         PredictionRequestMessages.Create(factory, body, Source);

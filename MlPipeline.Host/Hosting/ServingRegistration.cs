@@ -42,6 +42,13 @@ internal static class ServingRegistration
             sp.GetRequiredService<KafkaClientConfigFactory>().CreateConsumerConfig($"{config.Consumer.GroupId}.serving-models"),
             timeout,
             serving.BatchSize));
+        services.AddSingleton(sp => new DirectPredictionOptions(
+            serving.Direct,
+            config.Topics.PredictionRequestsTopic,
+            serving.BatchSize,
+            $"{Environment.MachineName}/{Environment.ProcessId}"));
+        services.AddSingleton<DirectPredictionService>();
+        services.AddSingleton<MlPipeline.Core.Serving.InferenceV2.InferenceV2Service>();
         services.AddSingleton<ServingStage>();
         services.AddHostedService(sp => sp.GetRequiredService<ServingStage>());
 

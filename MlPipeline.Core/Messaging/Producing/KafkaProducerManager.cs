@@ -66,14 +66,30 @@ public sealed class KafkaProducerManager : IDisposable, IAsyncDisposable
 
     /// <summary>Sends one envelope and waits for the broker's acknowledgement.</summary>
     /// <exception cref="MessageDeliveryException">The message was not delivered; the exception says why.</exception>
+    public Task<DeliveryResult<string?, byte[]>> SendAsync(
+        string topic,
+        KafkaMessage message,
+        string? key,
+        CancellationToken cancellationToken) =>
+        SendAsync(topic, message, key, [], cancellationToken);
+
+    /// <summary>Sends one envelope with extra record headers (beside message_type and correlation_id) and waits for the acknowledgement.</summary>
+    /// <exception cref="MessageDeliveryException">The message was not delivered; the exception says why.</exception>
     public async Task<DeliveryResult<string?, byte[]>> SendAsync(
         string topic,
         KafkaMessage message,
         string? key,
+        IReadOnlyList<KeyValuePair<string, string>> extraHeaders,
         CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentNullException.ThrowIfNull(extraHeaders);
         var record = ToRecord(message, key);
+        foreach (var (name, value) in extraHeaders)
+        {
+            record.Headers.Add(name, Encoding.UTF8.GetBytes(value));
+        }
+
         try
         {
             Task<DeliveryResult<string?, byte[]>> delivery;

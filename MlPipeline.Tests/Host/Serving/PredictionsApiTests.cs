@@ -65,8 +65,7 @@ public sealed class PredictionsApiTests
     {
         var requests = new JsonArray(
             new JsonObject { ["features"] = host.FeatureArray(2) },
-            new JsonObject { ["features"] = host.FeatureArray(3), ["model"] = ServingHost.ModelName },
-            new JsonObject { ["features"] = new JsonArray(1, 2) });
+            new JsonObject { ["features"] = host.FeatureArray(3), ["model"] = ServingHost.ModelName });
 
         var body = await host.PostAsync("/api/predict/batch?wait_ms=20000", new JsonObject { ["requests"] = requests });
 
@@ -74,7 +73,7 @@ public sealed class PredictionsApiTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("completed"));
-            Assert.That(results.Select(r => r.GetProperty("status").GetString()), Is.EqualTo(new[] { "ok", "ok", "error" }));
+            Assert.That(results.Select(r => r.GetProperty("status").GetString()), Is.EqualTo(new[] { "ok", "ok" }));
             Assert.That(results[0].GetProperty("prediction").GetDouble(), Is.EqualTo(await host.ExpectedPredictionAsync(2, version: 1)));
             Assert.That(results[1].GetProperty("prediction").GetDouble(), Is.EqualTo(await host.ExpectedPredictionAsync(3, version: 1)));
         }
@@ -154,22 +153,65 @@ public sealed class PredictionsApiTests
         }
     }
 
-    [TestCase("""{"model": "absent", "features": [1, 2, "A", "2023-01-01"]}""", "no version of model 'absent' has been promoted yet")]
-    [TestCase("""{"features": [1, 2, "A"]}""", "expected 4 values in order (x1, x2, category, when), got 3")]
-    [TestCase("""{"features": {"x1": 1, "x2": 2, "category": "A", "when": "2023-01-01", "y": 3}}""", "unknown feature(s) 'y'")]
-    [TestCase("""{"features": ["lots", 2, "A", "2023-01-01"]}""", "column 'x1' value 'lots' is not a number")]
-    [TestCase("""{"features": [1, "NaN", "A", "2023-01-01"]}""", "column 'x2' value 'NaN' is not a number")]
-    [TestCase("""{"features": [1, 2e999, "A", "2023-01-01"]}""", "column 'x2' value '2e999' is not a number")]
-    public async Task UnscorableRequest_GetsAnErrorResultWithTheReason(string request, string reason)
+    [TestCase("""{"model": "absent", "features": [1, 2, "A", "2023-01-01"]}""", 404, "model", "no version of model 'absent' has been promoted yet")]
+    [TestCase("""{"features": [1, 2, "A"]}""", 400, "features", "expected 4 values in order (x1, x2, category, when), got 3")]
+    [TestCase("""{"features": {"x1": 1, "x2": 2, "category": "A", "when": "2023-01-01", "y": 3}}""", 400, "features.y", "unknown feature 'y'")]
+    [TestCase("""{"features": {"x1": 1, "category": "A", "when": "2023-01-01"}}""", 400, "features.x2", "column 'x2' is missing")]
+    [TestCase("""{"features": ["lots", 2, "A", "2023-01-01"]}""", 400, "features[0]", "column 'x1' value 'lots' is not a number")]
+    [TestCase("""{"features": [1, "NaN", "A", "2023-01-01"]}""", 400, "features[1]", "column 'x2' value 'NaN' is not a number")]
+    [TestCase("""{"features": [1, 2e999, "A", "2023-01-01"]}""", 400, "features[1]", "column 'x2' value '2e999' is not a number")]
+    [TestCase("""{"features": [1, 2, "A", "someday"]}""", 400, "features[3]", "column 'when' value 'someday' is not a date")]
+    public async Task RequestThatCannotBeScored_IsRefusedAtTheDoorNamingTheField(string request, int status, string field, string reason)
     {
-        var body = await host.PostAsync("/api/predict?wait_ms=20000", JsonNode.Parse(request)!);
+        foreach (var path in new[] { "/api/predict", "/api/predict?wait_ms=20000" })
+        {
+            using var content = new StringContent(request, Encoding.UTF8, "application/json");
+            using var response = await host.Client.PostAsync(path, content);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
-        var result = body.GetProperty("result");
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That((int)response.StatusCode, Is.EqualTo(status), path);
+                Assert.That(problem.GetProperty("field").GetString(), Is.EqualTo(field), path);
+                Assert.That(problem.GetProperty("detail").GetString(), Does.Contain(reason), path);
+            }
+        }
+    }
+
+    [Test]
+    public async Task RefusedRequests_AreNotPublished()
+    {
+        var marker = $"marker-{Guid.NewGuid():N}";
+        var refused = new JsonNode[]
+        {
+            new JsonObject { ["model"] = marker, ["features"] = host.FeatureArray(0) },
+            new JsonObject { ["features"] = new JsonArray(marker, 2, "A", "2023-01-01") },
+            new JsonObject { ["features"] = new JsonArray(1, 2, marker) },
+            new JsonObject { ["requests"] = new JsonArray(new JsonObject { ["features"] = host.FeatureArray(1) }, new JsonObject { ["features"] = new JsonArray(1, marker, "A", "2023-01-01") }) },
+        };
+        for (var i = 0; i < refused.Length; i++)
+        {
+            using var response = await host.Client.PostAsJsonAsync(i == 3 ? "/api/predict/batch" : "/api/predict", refused[i]);
+            Assert.That((int)response.StatusCode, Is.EqualTo(i == 0 ? 404 : 400), refused[i].ToJsonString());
+        }
+
+        // A refused request would have been acknowledged by Kafka before its answer, so the topic as it is now tells.
+        var published = TopicSnapshot.Read(host.BootstrapServers, "ml-pipeline-prediction-requests", TimeSpan.FromSeconds(20));
+        Assert.That(published.Where(record => record.Message.Value.Contains(marker, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task Batch_ItemThatDoesNotFitTheModel_Is400NamingTheItemAndField()
+    {
+        var requests = new JsonArray(new JsonObject { ["features"] = host.FeatureArray(0) }, new JsonObject { ["features"] = new JsonArray(1, 2) });
+
+        using var response = await host.Client.PostAsJsonAsync("/api/predict/batch?wait_ms=20000", new JsonObject { ["requests"] = requests });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(result.GetProperty("status").GetString(), Is.EqualTo("error"));
-            Assert.That(result.GetProperty("prediction").ValueKind, Is.EqualTo(JsonValueKind.Null));
-            Assert.That(result.GetProperty("error").GetString(), Does.Contain(reason));
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(problem.GetProperty("field").GetString(), Is.EqualTo("requests[1].features"));
         }
     }
 
@@ -186,7 +228,7 @@ public sealed class PredictionsApiTests
             Assert.That(paths.GetProperty("/api/predict").GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _),
                 Is.True, "the request body is documented");
             Assert.That(paths.GetProperty("/api/predict").GetProperty("post").GetProperty("responses").EnumerateObject().Select(r => r.Name),
-                Is.SupersetOf(new[] { "200", "202", "400" }));
+                Is.SupersetOf(new[] { "200", "202", "400", "404", "422" }));
         }
     }
 }

@@ -48,13 +48,15 @@ internal sealed class ServingHost : IAsyncDisposable
     public string BootstrapServers => Runner.Service<KafkaEndpoint>().BootstrapServers;
 
     /// <param name="extraYaml">More sections for the host's configuration (e.g. an external broker).</param>
-    public static async Task<ServingHost> StartAsync(ServingModelFixture trained, string extraYaml = "")
+    /// <param name="promote">False starts with both versions stored but none promoted: no model is served yet.</param>
+    public static async Task<ServingHost> StartAsync(ServingModelFixture trained, string extraYaml = "", bool promote = true)
     {
         var models = new TemporaryDirectory();
         try
         {
             var store = await trained.StoreWithBothVersionsAsync(models, ModelName);
-            await store.PromoteAsync(ModelName, 1, CancellationToken.None);
+            if (promote)
+                await store.PromoteAsync(ModelName, 1, CancellationToken.None);
             var runner = await PipelineHostRunner.StartAsync(
                 $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n{extraYaml}");
             return new ServingHost(runner, models, store, trained);

@@ -62,8 +62,10 @@ public sealed class ServingOverKafkaTests
         // Sequential callers, like a client loop: each waits for its answer before asking again.
         var stream = Task.Run(async () =>
         {
-            // A few answers after the switch show it stays switched.
-            for (var i = 0; i < 2_000 && answeredByNewVersion < 5; i++)
+            // A few answers after the switch show it stays switched. Bounded by time, not by a count: waiting callers are
+            // answered in about a millisecond (the direct path), so any fixed count may run out before the swap lands.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            for (var i = 0; DateTime.UtcNow < deadline && answeredByNewVersion < 5; i++)
             {
                 using var response = await host.Client.PostAsJsonAsync("/api/predict?wait_ms=10000", new JsonObject { ["features"] = host.FeatureArray(i % 50) });
                 var body = await response.Content.ReadFromJsonAsync<JsonElement>();
