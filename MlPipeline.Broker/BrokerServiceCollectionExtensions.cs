@@ -5,6 +5,7 @@ using MlPipeline.Broker.Groups;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.State;
 using MlPipeline.Broker.Storage;
+using MlPipeline.Broker.Storage.Records;
 
 namespace MlPipeline.Broker;
 
@@ -33,7 +34,9 @@ public static class BrokerServiceCollectionExtensions
     {
         services.TryAddSingleton<TopicConfigFactory>();
         services.TryAddSingleton<TopicRegistry>();
+        services.TryAddSingleton<ProducerIdSource>();
         services.TryAddSingleton<ProducerIdAllocator>();
+        services.TryAddSingleton<DecompressionCounter>();
         services.TryAddSingleton<ApiHandlerRegistry>();
         services.AddSingleton<IApiHandler, Api00ProduceHandler>();
         services.AddSingleton<IApiHandler, Api01FetchHandler>();

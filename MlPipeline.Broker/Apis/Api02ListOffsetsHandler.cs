@@ -6,7 +6,9 @@ namespace MlPipeline.Broker.Apis;
 // ListOffsets (key 2), versions 1–5 (v0 has the old multi-offset layout; v6 is flexible).
 //
 // timestamp -1 → the high watermark (log end), -2 → the log start offset, anything else → the first record
-// whose timestamp is ≥ it, with that timestamp (offset and timestamp -1 when there is none). Offsets are
+// whose timestamp is ≥ it, with that timestamp (offset and timestamp -1 when there is none), found from batch
+// headers without decompressing anything (inside a compressed batch: that batch's first offset; see
+// BatchTimeLookup). A log that cannot be read answers KAFKA_STORAGE_ERROR for that partition. Offsets are
 // final as soon as they are appended, so isolation_level does not matter.
 //
 // Per version: v2 adds isolation_level and throttle time; v4 adds current_leader_epoch and the response
@@ -67,8 +69,20 @@ internal sealed class Api02ListOffsetsHandler(TopicRegistry topics) : IApiHandle
             case Earliest:
                 return (ErrorCode.None, -1, log.LogStartOffset);
             default:
-                var found = log.FindOffsetByTimestamp(timestamp);
-                return found is { } hit ? (ErrorCode.None, hit.Timestamp, hit.Offset) : (ErrorCode.None, -1, -1);
+                try
+                {
+                    var found = log.FindOffsetByTimestamp(timestamp);
+                    return found is { } hit ? (ErrorCode.None, hit.Timestamp, hit.Offset) : (ErrorCode.None, -1, -1);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The disk, not the request, failed: this partition answers KAFKA_STORAGE_ERROR, the connection stays.
+                    return (ErrorCode.KafkaStorageError, -1, -1);
+                }
+                catch (ObjectDisposedException) when (partition.IsClosed)
+                {
+                    return (ErrorCode.UnknownTopicOrPartition, -1, -1);
+                }
         }
     }
 }

@@ -33,7 +33,10 @@ public interface IPartitionLog : IDisposable
     /// </summary>
     int Read(long offset, int maxBytes, IBufferWriter<byte> destination);
 
-    /// <summary>The first record whose timestamp is ≥ <paramref name="timestamp"/>, or null when none is.</summary>
+    /// <summary>
+    /// The first record whose timestamp is ≥ <paramref name="timestamp"/>, or null when none is; found from batch headers
+    /// without decompressing, so inside a compressed batch the answer is the batch's first offset (<see cref="Records.BatchTimeLookup"/>).
+    /// </summary>
     (long Offset, long Timestamp)? FindOffsetByTimestamp(long timestamp);
 
     /// <summary>Forces appended data to stable storage.</summary>

@@ -63,11 +63,13 @@ public sealed class InMemoryPartitionLog : IPartitionLog
         {
             foreach (var batch in _batches)
             {
-                // maxTimestamp lets whole batches be skipped without decompressing them.
+                // Headers only, never a decompression (see BatchTimeLookup).
                 if (batch.MaxTimestamp < timestamp)
                     continue;
-                if (RecordBatchReader.FindFirstAtOrAfter(batch.Data, timestamp) is { } found)
-                    return found;
+                var header = RecordBatchHeader.Parse(batch.Data);
+                return BatchTimeLookup.CanWalkRecords(header, _config.MaxMessageBytes)
+                    ? BatchTimeLookup.WalkRecords(batch.Data, header, timestamp)
+                    : BatchTimeLookup.FromHeader(header, timestamp);
             }
             return null;
         }

@@ -1,12 +1,16 @@
+using System.Text.Json.Serialization;
+
 namespace MlPipeline.Core.Contracts;
 
+/// <summary>Where an alert episode stands; spelled firing | resolved on the wire.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AlertStatus>))]
 public enum AlertStatus
 {
     /// <summary>The condition holds (first announcement, or a reminder after the cool-down).</summary>
-    Firing,
+    [JsonStringEnumMemberName("firing")] Firing,
 
     /// <summary>The condition cleared.</summary>
-    Resolved,
+    [JsonStringEnumMemberName("resolved")] Resolved,
 }
 
 /// <summary>The <c>data</c> of an ALERT envelope, and an entry of <c>/api/alerts</c>.</summary>

@@ -5,7 +5,7 @@ namespace MlPipeline.Core.Contracts;
 /// <summary>
 /// Token-level reads shared by the row converters, each failing with a <see cref="JsonException"/> where the generated
 /// reader would (wrong token type, number out of range), and reading named float literals as
-/// <see cref="DatasetPayloadJson.Options"/> allows.
+/// <see cref="ContractJson.CreateOptions"/> allows.
 /// </summary>
 internal static class PayloadReading
 {

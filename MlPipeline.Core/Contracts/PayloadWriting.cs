@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace MlPipeline.Core.Contracts;
 
-/// <summary>Writes values the way the generated serializer with <see cref="DatasetPayloadJson.Options"/> does.</summary>
+/// <summary>Writes values the way the generated serializer with <see cref="ContractJson.CreateOptions"/> does.</summary>
 internal static class PayloadWriting
 {
     /// <summary>A number, or for NaN and the infinities the string literal AllowNamedFloatingPointLiterals writes.</summary>

@@ -14,31 +14,25 @@ namespace MlPipeline.Core.Contracts;
 /// <param name="ModelVersion">The version that answered; null when none could.</param>
 /// <param name="Features">The features as interpreted: by name when they could be named, else as given.</param>
 /// <param name="Error">Why the request could not be scored; null when it was.</param>
+/// <remarks>Every field is written, null or not: clients read <c>prediction: null</c> as "no prediction".</remarks>
 public sealed record PredictionResult(
     string Status,
-    double? Prediction,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? Prediction,
     string Model,
-    int? ModelVersion,
-    JsonNode? Features,
-    string? Error)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ModelVersion,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? Features,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Error)
 {
     public const string Ok = "ok";
     public const string Failed = "error";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
     [JsonIgnore]
     public bool Succeeded => Status == Ok;
 
-    public JsonObject ToJson() => (JsonObject)JsonSerializer.SerializeToNode(this, Json)!;
+    public JsonObject ToJson() => ContractJson.ToData(this, ContractJson.PredictionResult);
 
     /// <exception cref="JsonException">The data is not a prediction result.</exception>
-    public static PredictionResult FromJson(JsonObject data) =>
-        data.Deserialize<PredictionResult>(Json) ?? throw new JsonException("prediction result data is null");
+    public static PredictionResult FromJson(JsonObject data) => ContractJson.FromData(data, ContractJson.PredictionResult);
 
     public static JsonObject FeaturesToJson(IReadOnlyDictionary<string, object?> features)
     {

@@ -39,38 +39,47 @@ internal sealed class ProcessedRowListJsonConverter : JsonConverter<IReadOnlyLis
                 continue;
             }
 
-            writer.WriteStartObject();
-            if (row.DatasetId is not null)
-            {
-                writer.WriteString("dataset_id"u8, row.DatasetId);
-            }
-
-            writer.WriteNumber("row_number"u8, row.RowNumber);
-            if (row.Numeric is not null)
-            {
-                writer.WritePropertyName("numeric"u8);
-                writer.WriteStartObject();
-                foreach (var (name, number) in row.Numeric)
-                {
-                    writer.WritePropertyName(name);
-                    PayloadWriting.WriteDouble(writer, number);
-                }
-
-                writer.WriteEndObject();
-            }
-
-            if (row.Categorical is not null)
-            {
-                writer.WritePropertyName("categorical"u8);
-                PayloadWriting.WriteStringDictionary(writer, row.Categorical);
-            }
-
-            writer.WritePropertyName("label"u8);
-            PayloadWriting.WriteDouble(writer, row.Label);
-            writer.WriteEndObject();
+            WriteRow(writer, row);
         }
 
         writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// One row: snake_case in record order, null members left out, feature names as written, null categorical values
+    /// kept, NaN and the infinities as the named literals. The training data store writes its rows with this too.
+    /// </summary>
+    internal static void WriteRow(Utf8JsonWriter writer, ProcessedRow row)
+    {
+        writer.WriteStartObject();
+        if (row.DatasetId is not null)
+        {
+            writer.WriteString("dataset_id"u8, row.DatasetId);
+        }
+
+        writer.WriteNumber("row_number"u8, row.RowNumber);
+        if (row.Numeric is not null)
+        {
+            writer.WritePropertyName("numeric"u8);
+            writer.WriteStartObject();
+            foreach (var (name, number) in row.Numeric)
+            {
+                writer.WritePropertyName(name);
+                PayloadWriting.WriteDouble(writer, number);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (row.Categorical is not null)
+        {
+            writer.WritePropertyName("categorical"u8);
+            PayloadWriting.WriteStringDictionary(writer, row.Categorical);
+        }
+
+        writer.WritePropertyName("label"u8);
+        PayloadWriting.WriteDouble(writer, row.Label);
+        writer.WriteEndObject();
     }
 
     private static ProcessedRow ReadRow(

@@ -99,7 +99,7 @@ public sealed class MonitoringStage(
         // In order, each removed only once the broker has it: a failed send is retried at the next tick.
         while (topics.IsReady && unpublishedAlerts.TryPeek(out var alert))
         {
-            var message = messages.Create(MessageType.Alert, Source, MonitoringJson.ToData(alert));
+            var message = messages.Create(MessageType.Alert, Source, alert, ContractJson.Alert);
             await producer.SendAsync(options.AlertsTopic, message, alert.Rule, cancellationToken).ConfigureAwait(false);
             unpublishedAlerts.Dequeue();
         }
@@ -107,11 +107,12 @@ public sealed class MonitoringStage(
 
     private async Task OnModelTrainingAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        if (message.Envelope.MessageType != MessageType.ModelTraining
-            || MonitoringJson.FromData<ModelTrainingEvent>(message.Envelope.Data) is not { } trainingEvent)
+        if (message.Envelope.MessageType != MessageType.ModelTraining)
         {
             return;
         }
+
+        var trainingEvent = message.Envelope.ReadData(ContractJson.ModelTraining);
 
         models.Apply(trainingEvent, message.Envelope.Timestamp);
         if (trainingEvent is { Event: ModelTrainingEventKind.Promoted, Version: { } version })

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Host.Apis;
 
@@ -10,7 +11,7 @@ internal static class JsonDefaults
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.PropertyNamingPolicy = ContractJson.NamingPolicy;
         options.DictionaryKeyPolicy = null;
         // Metrics of a model trained on very little data can be NaN or infinite (R² of a constant holdout): written as
         // "NaN" / "Infinity" instead of failing the whole answer.
@@ -18,7 +19,7 @@ internal static class JsonDefaults
         // A key given twice is refused, not silently resolved to one of the two values.
         options.AllowDuplicateProperties = false;
         if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
-            options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            options.Converters.Add(new JsonStringEnumConverter(ContractJson.NamingPolicy));
         return options;
     }
 }

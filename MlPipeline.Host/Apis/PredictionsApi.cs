@@ -44,7 +44,8 @@ internal static class PredictionsApi
         PredictionResultCache Cache,
         PredictionResultsListener Listener,
         KafkaProducerManager Producer,
-        KafkaMessageFactory MessageFactory);
+        KafkaMessageFactory MessageFactory,
+        PredictionAdmission Admission);
 
     public static IEndpointRouteBuilder MapPredictionsApi(this IEndpointRouteBuilder app)
     {
@@ -76,6 +77,9 @@ internal static class PredictionsApi
         [FromQuery(Name = "wait_ms")] int? waitMs,
         CancellationToken cancellationToken)
     {
+        using var admission = services.Admission.TryEnter();
+        if (!admission.Admitted)
+            return Overloaded(request, services.Admission);
         var serving = services.Config.Serving;
         var (body, problem) = await JsonRequestBody.ReadObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
         if (problem is not null)
@@ -113,6 +117,9 @@ internal static class PredictionsApi
         [FromQuery(Name = "wait_ms")] int? waitMs,
         CancellationToken cancellationToken)
     {
+        using var admission = services.Admission.TryEnter();
+        if (!admission.Admitted)
+            return Overloaded(request, services.Admission);
         var serving = services.Config.Serving;
         var (body, problem) = await JsonRequestBody.ReadObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
         if (problem is not null)
@@ -185,6 +192,16 @@ internal static class PredictionsApi
                 title: "Prediction results reader is not ready",
                 detail: "This instance is still connecting to the prediction results topic; retry shortly.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>Load shedding (<see cref="PredictionAdmission"/>): refused at once, with when to come back.</summary>
+    private static ProblemHttpResult Overloaded(HttpRequest request, PredictionAdmission admission)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(
+            title: "Too many predictions in progress",
+            detail: $"This node already has {admission.Limit} HTTP predictions in progress (serving.max_waiting_http_predictions); retry after 1 s.",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 
     private static ProblemHttpResult KafkaUnavailable(string detail) =>
         TypedResults.Problem(title: "Kafka did not accept the request", detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -23,6 +23,16 @@ public static class EmbeddedBrokerOptionsFactory
             // The broker must accept the largest batch our producer may send (Kafka pairs message.max.bytes on
             // the broker with max.request.size on the producer).
             MaxMessageBytes = Math.Max(defaults.MaxMessageBytes, config.Producer.MaxRequestSize),
+            MaxPartitionsPerTopic = broker.MaxPartitionsPerTopic,
+            MaxPartitions = broker.MaxPartitions,
+            FetchMaxBytes = broker.FetchMaxBytes,
+            MaxConnections = broker.MaxConnections,
+            MaxConnectionsPerIp = broker.MaxConnectionsPerIp,
+            MaxRequestBytes = broker.SocketRequestMaxBytes,
+            OffsetsRetention = TimeSpan.FromMinutes(broker.OffsetsRetentionMinutes),
+            ProducerIdExpiration = TimeSpan.FromMilliseconds(broker.ProducerIdExpirationMs),
+            AllowClientTopicAdmin = broker.AllowClientTopicAdmin,
+            AllowUnauthenticatedRemote = broker.AllowUnauthenticatedRemote,
         };
     }
 }

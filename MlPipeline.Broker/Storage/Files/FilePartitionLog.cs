@@ -24,6 +24,7 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
     private readonly TopicConfig _config;
     private readonly FlushPolicy _flushPolicy;
     private readonly Action<FilePartitionLog>? _onDisposed;
+    private readonly SegmentFileCache _files;
     private volatile LogSegment[] _segments;
     private long _logEndOffset;
     private bool _dirty;
@@ -31,12 +32,14 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
 
     /// <summary>Opens (recovering) or creates the log in <paramref name="directory"/>.</summary>
     public FilePartitionLog(string directory, TopicConfig config, FlushPolicy flushPolicy)
-        : this(directory, config, flushPolicy, onDisposed: null)
+        : this(directory, config, flushPolicy, new SegmentFileCache(new BrokerOptions().MaxOpenSealedSegments), onDisposed: null)
     {
     }
 
-    internal FilePartitionLog(string directory, TopicConfig config, FlushPolicy flushPolicy, Action<FilePartitionLog>? onDisposed)
+    /// <param name="files">Where sealed segments rent their file handles (shared by the store's partitions).</param>
+    internal FilePartitionLog(string directory, TopicConfig config, FlushPolicy flushPolicy, SegmentFileCache files, Action<FilePartitionLog>? onDisposed)
     {
+        _files = files;
         _directory = directory;
         _config = config;
         _flushPolicy = flushPolicy;
@@ -111,6 +114,11 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
         }
     }
 
+    /// <summary>
+    /// Batch headers only (see <see cref="BatchTimeLookup"/>): segments and batches whose maxTimestamp is too early are
+    /// skipped, and the batch that reaches the time is answered without decompressing. A header that cannot be a batch
+    /// (stored data damaged behind a trusted index) ends the search in that segment rather than looping or allocating.
+    /// </summary>
     public (long Offset, long Timestamp)? FindOffsetByTimestamp(long timestamp)
     {
         _handlesGate.EnterReadLock();
@@ -120,20 +128,16 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
                 return null;
             foreach (var segment in _segments)
             {
-                // maxTimestamp of the segment, then of each batch, skips data without decompressing it.
                 if (segment.MaxTimestamp < timestamp)
                     continue;
                 var visible = segment.Size;
                 for (long position = 0; position + RecordBatchHeader.Size <= visible;)
                 {
                     var header = segment.ReadHeader(position);
+                    if (header.TotalSize < RecordBatchHeader.Size || header.TotalSize > visible - position)
+                        break;
                     if (header.MaxTimestamp >= timestamp)
-                    {
-                        var batch = new byte[header.TotalSize];
-                        segment.ReadExactly(batch, position);
-                        if (RecordBatchReader.FindFirstAtOrAfter(batch, timestamp) is { } found)
-                            return found;
-                    }
+                        return AnswerFromBatch(segment, position, header, timestamp);
                     position += header.TotalSize;
                 }
             }
@@ -142,6 +146,22 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
         finally
         {
             _handlesGate.ExitReadLock();
+        }
+    }
+
+    private (long Offset, long Timestamp) AnswerFromBatch(LogSegment segment, long position, in RecordBatchHeader header, long timestamp)
+    {
+        if (!BatchTimeLookup.CanWalkRecords(header, _config.MaxMessageBytes))
+            return BatchTimeLookup.FromHeader(header, timestamp);
+        var buffer = ArrayPool<byte>.Shared.Rent(header.TotalSize);
+        try
+        {
+            segment.ReadExactly(buffer.AsSpan(0, header.TotalSize), position);
+            return BatchTimeLookup.WalkRecords(buffer.AsSpan(0, header.TotalSize), header, timestamp);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -244,10 +264,21 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
 
     private LogSegment Roll(long baseOffset)
     {
-        _segments[^1].Seal();
+        var sealing = _segments[^1];
+        sealing.Seal();
         _dirty = false;
-        var next = LogSegment.CreateNew(_directory, baseOffset);
-        _segments = [.. _segments, next];
+        var next = LogSegment.CreateNew(_directory, baseOffset, _files);
+        // Readers may be using the sealed segment's pinned handle: it is closed only once none is reading.
+        _handlesGate.EnterWriteLock();
+        try
+        {
+            _segments = [.. _segments, next];
+            sealing.Unpin();
+        }
+        finally
+        {
+            _handlesGate.ExitWriteLock();
+        }
         return next;
     }
 
@@ -280,15 +311,25 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
             .Order()
             .ToArray();
         if (baseOffsets.Length == 0)
-            return [LogSegment.CreateNew(directory, 0)];
+            return [LogSegment.CreateNew(directory, 0, _files)];
 
         var segments = new LogSegment[baseOffsets.Length];
         long truncated = 0;
         for (var i = 0; i < baseOffsets.Length; i++)
         {
             // The last segment may hold a torn write (it was being appended to), so it is always re-checked.
-            segments[i] = LogSegment.Open(directory, baseOffsets[i], trustIndex: i < baseOffsets.Length - 1, out var cut);
-            truncated += cut;
+            try
+            {
+                bool last = i == baseOffsets.Length - 1;
+                segments[i] = LogSegment.Open(directory, baseOffsets[i], trustIndex: !last, active: last, _files, out var cut);
+                truncated += cut;
+            }
+            catch
+            {
+                // Nothing of a log that cannot open stays open.
+                for (var j = 0; j < i; j++) segments[j].Dispose();
+                throw;
+            }
         }
         RecoveredTruncatedBytes = truncated;
         return segments;

@@ -1,11 +1,16 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using MlPipeline.Broker.Protocol;
 
 namespace MlPipeline.Broker.Storage.Records;
 
 /// <summary>
-/// Checks the records of one produced partition before they are appended (protocol brief §3). Only the
-/// header and CRC are inspected: records stay compressed, so the cost per batch is one CRC pass.
+/// Checks the records of one produced partition before they are appended (protocol brief §3), as Kafka's
+/// LogValidator does: the header and CRC, then every record of the batch, decompressed with a bound (the topic's
+/// max.message.bytes) and walked by <see cref="RecordSectionReader"/>. A batch is stored only when every record
+/// decodes and agrees with the header (recordCount, lastOffsetDelta, offset deltas 0..n-1, maxTimestamp), so no
+/// stored batch can stall or break a reader. Cost: one CRC pass plus one pass over the records (and one bounded
+/// decompression for a compressed batch); nothing is allocated for an uncompressed batch.
 /// </summary>
 public static class RecordBatchValidator
 {
@@ -14,9 +19,19 @@ public static class RecordBatchValidator
     /// <paramref name="maxBatchBytes"/>. On success returns <see cref="ErrorCode.None"/> with the parsed header;
     /// otherwise the error to answer and a human-readable reason (for logs and v8 error_message).
     /// </summary>
-    public static ErrorCode Validate(ReadOnlySpan<byte> records, int maxBatchBytes, out RecordBatchHeader header, out string? reason)
+    public static ErrorCode Validate(ReadOnlySpan<byte> records, int maxBatchBytes, out RecordBatchHeader header, out string? reason) =>
+        Validate(records, maxBatchBytes, decompressions: null, out header, out reason, out _);
+
+    /// <summary>
+    /// As <see cref="Validate(ReadOnlySpan{byte}, int, out RecordBatchHeader, out string?)"/>, counting decompressions in
+    /// <paramref name="decompressions"/>, and naming the record at fault in <paramref name="badRecordIndex"/> (-1 when the
+    /// fault is the batch's, not one record's): Produce v8+ answers it in record_errors.
+    /// </summary>
+    public static ErrorCode Validate(ReadOnlySpan<byte> records, int maxBatchBytes, DecompressionCounter? decompressions,
+        out RecordBatchHeader header, out string? reason, out int badRecordIndex)
     {
         header = default;
+        badRecordIndex = -1;
         if (records.Length < RecordBatchHeader.Size)
             return Fail(ErrorCode.CorruptMessage, $"records are {records.Length} bytes, shorter than a {RecordBatchHeader.Size}-byte batch header", out reason);
 
@@ -52,8 +67,78 @@ public static class RecordBatchValidator
         if (header.RecordCount <= 0 || header.LastOffsetDelta != header.RecordCount - 1)
             return Fail(ErrorCode.InvalidRecord, $"lastOffsetDelta {header.LastOffsetDelta} does not match recordCount {header.RecordCount}", out reason);
 
+        return ValidateRecords(records, header, maxBatchBytes, decompressions, out reason, out badRecordIndex);
+    }
+
+    /// <summary>Decodes the records section (decompressing it, bounded) and checks every record against the header.</summary>
+    private static ErrorCode ValidateRecords(ReadOnlySpan<byte> batch, in RecordBatchHeader header, int maxBatchBytes,
+        DecompressionCounter? decompressions, out string? reason, out int badRecordIndex)
+    {
+        badRecordIndex = -1;
+        var body = batch[RecordBatchHeader.Size..];
+        if (header.Codec == CompressionCodec.None)
+            return CheckRecords(body, header, out reason, out badRecordIndex);
+
+        // Every record takes at least MinRecordBytes once decompressed, so a count the bound cannot hold is a lie
+        // that needs no decompression to detect.
+        if (header.RecordCount > maxBatchBytes / RecordSectionReader.MinRecordBytes)
+            return Fail(ErrorCode.InvalidRecord, $"recordCount {header.RecordCount} cannot fit in max.message.bytes ({maxBatchBytes})", out reason);
+        decompressions?.Increment();
+        var outcome = RecordCompression.TryDecompressBounded(header.Codec, body, maxBatchBytes, out var rented, out int length, out string? error);
+        try
+        {
+            return outcome switch
+            {
+                DecompressionOutcome.Decoded => CheckRecords(rented.AsSpan(0, length), header, out reason, out badRecordIndex),
+                // MESSAGE_TOO_LARGE, not INVALID_RECORD: a Java producer answers it by splitting the batch and retrying.
+                DecompressionOutcome.TooLarge => Fail(ErrorCode.MessageTooLarge, error!, out reason),
+                _ => Fail(ErrorCode.CorruptMessage, error!, out reason),
+            };
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static ErrorCode CheckRecords(ReadOnlySpan<byte> section, in RecordBatchHeader header, out string? reason, out int badRecordIndex)
+    {
+        badRecordIndex = -1;
+        if (header.RecordCount > section.Length / RecordSectionReader.MinRecordBytes)
+            return Fail(ErrorCode.InvalidRecord, $"recordCount {header.RecordCount} cannot fit in the {section.Length} bytes of records", out reason);
+
+        var reader = new RecordSectionReader(section);
+        long maxTimestamp = long.MinValue;
+        for (int i = 0; i < header.RecordCount; i++)
+        {
+            if (reader.AtEnd)
+                return Fail(ErrorCode.InvalidRecord, $"recordCount is {header.RecordCount} but the batch holds only {i} records", out reason);
+            if (!reader.TryReadNext(out var record, out string? error))
+                return FailRecord(i, $"record {i} is malformed: {error}", out reason, out badRecordIndex);
+            // Kafka requires offsets inside a batch to run 0..n-1; readers compute each record's offset from them.
+            if (record.OffsetDelta != i)
+                return FailRecord(i, $"record {i} has offsetDelta {record.OffsetDelta}, expected {i}", out reason, out badRecordIndex);
+            long timestamp = header.BaseTimestamp + record.TimestampDelta;
+            if (((header.BaseTimestamp ^ timestamp) & (record.TimestampDelta ^ timestamp)) < 0)
+                return FailRecord(i, $"record {i} has timestampDelta {record.TimestampDelta}, which overflows from baseTimestamp {header.BaseTimestamp}", out reason, out badRecordIndex);
+            maxTimestamp = Math.Max(maxTimestamp, timestamp);
+        }
+        if (!reader.AtEnd)
+            return Fail(ErrorCode.InvalidRecord, $"{section.Length - reader.Position} bytes follow the {header.RecordCount} records the batch declares", out reason);
+        // The header's maxTimestamp answers ListOffsets by time and drives retention without decoding records, so it
+        // must be the truth. (Kafka rewrites it; a producer that gets it wrong is broken, so it is refused here
+        // rather than stored with a recomputed CRC.) With log-append time the broker's clock applies instead.
+        if (!header.IsLogAppendTime && maxTimestamp != header.MaxTimestamp)
+            return Fail(ErrorCode.InvalidRecord, $"maxTimestamp {header.MaxTimestamp} is not the largest record timestamp {maxTimestamp}", out reason);
         reason = null;
         return ErrorCode.None;
+    }
+
+    private static ErrorCode FailRecord(int index, string why, out string? reason, out int badRecordIndex)
+    {
+        badRecordIndex = index;
+        reason = why;
+        return ErrorCode.InvalidRecord;
     }
 
     /// <summary>

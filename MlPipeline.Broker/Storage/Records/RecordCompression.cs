@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Buffers.Binary;
 using K4os.Compression.LZ4;
@@ -50,6 +51,138 @@ public static class RecordCompression
         return framed;
     }
 
+    /// <summary>
+    /// Decompresses into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it), streaming, and
+    /// stops as soon as the output would exceed <paramref name="maxOutputBytes"/>: a 200 MB bomb costs at most that
+    /// many bytes of work and memory, not 200 MB. Decoders meet hostile bytes here, and each library throws its own
+    /// exception types on garbage, so any failure to decode is reported as <see cref="DecompressionOutcome.Corrupt"/>.
+    /// </summary>
+    public static DecompressionOutcome TryDecompressBounded(CompressionCodec codec, ReadOnlySpan<byte> compressed, int maxOutputBytes,
+        out byte[]? rented, out int length, out string? error)
+    {
+        rented = null;
+        length = 0;
+        error = null;
+        byte[]? input = null;
+        try
+        {
+            if (codec == CompressionCodec.Snappy)
+                return DecompressSnappyBounded(compressed, maxOutputBytes, ref rented, ref length, out error);
+            input = ArrayPool<byte>.Shared.Rent(compressed.Length);
+            compressed.CopyTo(input);
+            using var source = new MemoryStream(input, 0, compressed.Length, writable: false);
+            using var decoder = OpenDecoder(codec, source, maxOutputBytes);
+            return ReadBounded(decoder, compressed.Length, maxOutputBytes, ref rented, ref length, out error);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            error = $"{codec} data cannot be decompressed: {ex.Message}";
+            return DecompressionOutcome.Corrupt;
+        }
+        finally
+        {
+            if (input is not null) ArrayPool<byte>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>zstd frames declare their window size; a tiny hostile frame could otherwise make the decoder allocate up to 2 GB.</summary>
+    private static int ZstdWindowLogMax(int maxOutputBytes) => Math.Clamp(64 - (int)ulong.LeadingZeroCount((ulong)Math.Max(1, maxOutputBytes - 1)), 21, 27);
+
+    private static Stream OpenDecoder(CompressionCodec codec, Stream source, int maxOutputBytes)
+    {
+        switch (codec)
+        {
+            case CompressionCodec.Gzip:
+                return new GZipStream(source, CompressionMode.Decompress);
+            case CompressionCodec.Lz4:
+                // LZ4 frames declare a block size of at most 4 MB, which bounds the decoder's own buffer.
+                return LZ4Stream.Decode(source);
+            case CompressionCodec.Zstd:
+                var zstd = new DecompressionStream(source);
+                zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_dParameter.ZSTD_d_windowLogMax, ZstdWindowLogMax(maxOutputBytes));
+                return zstd;
+            default:
+                throw new InvalidDataException($"compression codec {(int)codec} is not supported");
+        }
+    }
+
+    /// <summary>Reads the decoder into a growing pooled buffer of at most maxOutputBytes + 1 (the extra byte detects "more").</summary>
+    private static DecompressionOutcome ReadBounded(Stream decoder, int compressedLength, int maxOutputBytes, ref byte[]? rented, ref int length, out string? error)
+    {
+        int cap = maxOutputBytes == int.MaxValue ? int.MaxValue : maxOutputBytes + 1;
+        rented = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap, Math.Max(16 * 1024L, compressedLength * 4L)));
+        while (true)
+        {
+            if (length == rented.Length)
+            {
+                if (rented.Length >= cap)
+                    break;
+                var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap, rented.Length * 2L));
+                rented.AsSpan(0, length).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(rented);
+                rented = grown;
+            }
+            int read = decoder.Read(rented, length, Math.Min(rented.Length, cap) - length);
+            if (read == 0)
+            {
+                error = null;
+                return DecompressionOutcome.Decoded;
+            }
+            length += read;
+            if (length > maxOutputBytes)
+                break;
+        }
+        error = $"records decompress to more than {maxOutputBytes} bytes (the topic's max.message.bytes)";
+        return DecompressionOutcome.TooLarge;
+    }
+
+    /// <summary>Raw snappy states its decompressed length up front, so the bound is checked before any work.</summary>
+    private static DecompressionOutcome DecompressSnappyBounded(ReadOnlySpan<byte> compressed, int maxOutputBytes, ref byte[]? rented, ref int length, out string? error)
+    {
+        bool xerial = compressed.Length >= XerialHeaderSize && compressed[..XerialMagic.Length].SequenceEqual(XerialMagic);
+        long total = 0;
+        // First pass: the chunk lengths and each chunk's declared output, so the buffer is rented once, bounded.
+        var position = xerial ? XerialHeaderSize : 0;
+        for (bool first = true; xerial ? position < compressed.Length : first; first = false)
+        {
+            var block = NextSnappyBlock(compressed, xerial, ref position);
+            total += Snappier.Snappy.GetUncompressedLength(block);
+            if (total > maxOutputBytes)
+            {
+                error = $"records decompress to more than {maxOutputBytes} bytes (the topic's max.message.bytes)";
+                return DecompressionOutcome.TooLarge;
+            }
+        }
+        rented = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, total));
+        position = xerial ? XerialHeaderSize : 0;
+        for (bool first = true; xerial ? position < compressed.Length : first; first = false)
+        {
+            var block = NextSnappyBlock(compressed, xerial, ref position);
+            length += Snappier.Snappy.Decompress(block, rented.AsSpan(length));
+        }
+        error = null;
+        return DecompressionOutcome.Decoded;
+    }
+
+    /// <summary>The next raw snappy block: the whole input, or one xerial chunk (int32 big-endian length, then the block).</summary>
+    private static ReadOnlySpan<byte> NextSnappyBlock(ReadOnlySpan<byte> compressed, bool xerial, ref int position)
+    {
+        if (!xerial)
+        {
+            position = compressed.Length;
+            return compressed;
+        }
+        if (compressed.Length - position < 4)
+            throw new InvalidDataException("xerial snappy chunk length is truncated");
+        var length = BinaryPrimitives.ReadInt32BigEndian(compressed[position..]);
+        position += 4;
+        if (length < 0 || length > compressed.Length - position)
+            throw new InvalidDataException($"xerial snappy chunk of {length} bytes runs past the end");
+        var block = compressed.Slice(position, length);
+        position += length;
+        return block;
+    }
+
     private static byte[] DecompressSnappy(ReadOnlySpan<byte> compressed)
     {
         if (compressed.Length < XerialHeaderSize || !compressed[..XerialMagic.Length].SequenceEqual(XerialMagic))
@@ -88,4 +221,14 @@ public static class RecordCompression
             encoding.Write(data);
         return output.ToArray();
     }
+}
+
+/// <summary>How <see cref="RecordCompression.TryDecompressBounded"/> ended.</summary>
+public enum DecompressionOutcome
+{
+    Decoded,
+    /// <summary>The output would exceed the bound; decoding stopped there.</summary>
+    TooLarge,
+    /// <summary>The bytes are not valid data of the codec.</summary>
+    Corrupt,
 }

@@ -12,7 +12,9 @@ namespace MlPipeline.Core.Messaging.Reading;
 /// are resolved before <see cref="StartAsync"/> returns (librdkafka would otherwise resolve "end" lazily, at the first
 /// fetch, and could skip records written in between). Nothing is committed. Partitions added to the topic later
 /// (CreatePartitions) are found by re-reading the topic's metadata every <see cref="PartitionRefreshInterval"/> and read
-/// from their beginning: everything in them was written after the reader started.
+/// from their beginning: everything in them was written after the reader started. That metadata request runs on a
+/// thread of its own, never on the consume thread: a broker slow to answer metadata must not stop the records (the
+/// results HTTP callers wait for) from being read.
 /// </summary>
 public sealed class TopicTailReader : IAsyncDisposable
 {
@@ -38,6 +40,8 @@ public sealed class TopicTailReader : IAsyncDisposable
     private readonly TaskCompletionSource assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int started;
+    // Partitions the refresh thread last saw; taken (set to null) by the consume loop.
+    private volatile List<int>? refreshedPartitions;
 
     /// <param name="onRecord">Called on the reader's own thread, one record at a time; must be quick and must not throw.</param>
     public TopicTailReader(
@@ -97,7 +101,19 @@ public sealed class TopicTailReader : IAsyncDisposable
             var endOffsets = EndOffsets(consumer, admin);
             consumer.Assign(endOffsets);
             assigned.TrySetResult();
-            ReadUntilStopped(consumer, admin, endOffsets.Select(offset => offset.Partition.Value).ToHashSet());
+            var refresher = new Thread(() => RefreshPartitionsUntilStopped(admin)) { IsBackground = true, Name = $"kafka-tail-refresh-{topic}" };
+            refresher.Start();
+            try
+            {
+                ReadUntilStopped(consumer, endOffsets.Select(offset => offset.Partition.Value).ToHashSet());
+            }
+            finally
+            {
+                // Before the clients are disposed; a metadata request in flight ends within its timeout.
+                stopping.Cancel();
+                refresher.Join();
+            }
+
             consumer.Close();
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -125,20 +141,26 @@ public sealed class TopicTailReader : IAsyncDisposable
             ? metadata.Partitions.Select(p => p.PartitionId).ToList()
             : throw new KafkaException(ErrorCode.UnknownTopicOrPart);
 
-    /// <summary>Assigns partitions that appeared since the last look, from their beginning; a failed look waits for the next.</summary>
-    private void AssignAddedPartitions(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin, HashSet<int> known)
+    /// <summary>Re-reads the topic's partitions every refresh interval, on its own thread; a failed look waits for the next.</summary>
+    private void RefreshPartitionsUntilStopped(IAdminClient admin)
     {
-        List<int> added;
-        try
+        while (!stopping.Token.WaitHandle.WaitOne(PartitionRefreshInterval))
         {
-            added = Partitions(admin).Where(partition => !known.Contains(partition)).ToList();
+            try
+            {
+                refreshedPartitions = Partitions(admin);
+            }
+            catch (KafkaException exception)
+            {
+                logger.LogDebug("Tail reader of {Topic} could not re-read its partitions: {Reason}", topic, exception.Message);
+            }
         }
-        catch (KafkaException exception)
-        {
-            logger.LogDebug("Tail reader of {Topic} could not re-read its partitions: {Reason}", topic, exception.Message);
-            return;
-        }
+    }
 
+    /// <summary>Assigns partitions that appeared since the last look, from their beginning.</summary>
+    private void AssignAddedPartitions(IConsumer<byte[]?, byte[]?> consumer, List<int> partitions, HashSet<int> known)
+    {
+        var added = partitions.Where(partition => !known.Contains(partition)).ToList();
         if (added.Count == 0)
         {
             return;
@@ -150,15 +172,13 @@ public sealed class TopicTailReader : IAsyncDisposable
         logger.LogInformation("Tail reader of {Topic} now also reads added partitions {Partitions}", topic, string.Join(", ", added));
     }
 
-    private void ReadUntilStopped(IConsumer<byte[]?, byte[]?> consumer, IAdminClient admin, HashSet<int> known)
+    private void ReadUntilStopped(IConsumer<byte[]?, byte[]?> consumer, HashSet<int> known)
     {
-        var lastRefresh = Stopwatch.GetTimestamp();
         while (!stopping.IsCancellationRequested)
         {
-            if (Stopwatch.GetElapsedTime(lastRefresh) >= PartitionRefreshInterval)
+            if (Interlocked.Exchange(ref refreshedPartitions, null) is { } partitions)
             {
-                AssignAddedPartitions(consumer, admin, known);
-                lastRefresh = Stopwatch.GetTimestamp();
+                AssignAddedPartitions(consumer, partitions, known);
             }
 
             ConsumeResult<byte[]?, byte[]?>? record;

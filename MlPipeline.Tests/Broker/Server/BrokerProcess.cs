@@ -17,6 +17,9 @@ internal sealed class BrokerProcess : IDisposable
 
     public string BootstrapServers { get; private set; } = "";
 
+    /// <summary>The broker's process id (for reading its memory from /proc).</summary>
+    public int ProcessId => _process.Id;
+
     public static ProcessStartInfo StartInfo(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

@@ -96,7 +96,7 @@ public abstract class PartitionLogContractTests
     }
 
     [Test]
-    public void FindOffsetByTimestamp_InsideACompressedBatch_ReturnsExactRecord()
+    public void FindOffsetByTimestamp_InsideACompressedBatch_AnswersTheBatchFromItsHeader()
     {
         var log = OpenLog(DefaultConfig);
         log.Append(ABatch(0, 5, timestamp: 1_000, codec: CompressionCodec.Lz4));
@@ -104,10 +104,27 @@ public abstract class PartitionLogContractTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(log.FindOffsetByTimestamp(2_003), Is.EqualTo(((long)8, (long)2_003)));
+            // Inside the batch: its first offset (where a consumer must start anyway) and its maxTimestamp.
+            Assert.That(log.FindOffsetByTimestamp(2_003), Is.EqualTo(((long)5, (long)2_004)));
+            // The batch's first record qualifies: exact.
             Assert.That(log.FindOffsetByTimestamp(1_500), Is.EqualTo(((long)5, (long)2_000)));
             Assert.That(log.FindOffsetByTimestamp(0), Is.EqualTo(((long)0, (long)1_000)));
             Assert.That(log.FindOffsetByTimestamp(9_999), Is.Null);
+        }
+    }
+
+    [Test]
+    public void FindOffsetByTimestamp_InsideAnUncompressedBatch_ReturnsExactRecord()
+    {
+        var log = OpenLog(DefaultConfig);
+        log.Append(ABatch(0, 5, timestamp: 1_000));
+        log.Append(ABatch(5, 5, timestamp: 2_000));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(log.FindOffsetByTimestamp(2_003), Is.EqualTo(((long)8, (long)2_003)));
+            Assert.That(log.FindOffsetByTimestamp(1_002), Is.EqualTo(((long)2, (long)1_002)));
+            Assert.That(log.FindOffsetByTimestamp(1_500), Is.EqualTo(((long)5, (long)2_000)));
         }
     }
 

@@ -114,6 +114,71 @@ public sealed class RecordBatchValidatorTests
         Assert.That(RecordBatchValidator.Validate(batch, Limit, out _, out _), Is.EqualTo(ErrorCode.InvalidRecord));
     }
 
+    [TestCase(CompressionCodec.Gzip)]
+    [TestCase(CompressionCodec.Lz4)]
+    [TestCase(CompressionCodec.Zstd)]
+    public void Validate_200MegabyteBomb_IsMessageTooLargeAndAllocatesAFewTimesTheLimitAtMost(CompressionCodec codec)
+    {
+        var bomb = HostileBatches.Bomb(codec, 200L * 1024 * 1024);
+
+        // Allocations of this thread only: deterministic, whatever other tests do in parallel. Pooled buffers a
+        // parallel test already rented cost nothing here; the bound holds either way (≈ 3 × Limit when cold).
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var result = RecordBatchValidator.Validate(bomb, Limit, out _, out var reason);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result, Is.EqualTo(ErrorCode.MessageTooLarge), reason);
+            Assert.That(allocated, Is.LessThan(8 * Limit), "bytes allocated while refusing a 200 MB bomb");
+        }
+    }
+
+    [Test]
+    public void Validate_SixteenMillionHeadersClaimed_IsInvalidRecordWithoutAllocatingForThem()
+    {
+        var batch = HostileBatches.Batch(HostileBatches.Record(0, headerCountClaim: 16_000_000), 1);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var result = RecordBatchValidator.Validate(batch, Limit, out _, out var reason);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result, Is.EqualTo(ErrorCode.InvalidRecord), reason);
+            Assert.That(reason, Does.Contain("16000000 headers"));
+            Assert.That(allocated, Is.LessThan(64 * 1024), "bytes allocated (the reason string only)");
+        }
+    }
+
+    [Test]
+    public void Validate_EveryRecordLevelCorruption_IsRefused()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var hostile in HostileBatches.RecordLevelCorruption())
+            {
+                var result = RecordBatchValidator.Validate(hostile.Batch, Limit, decompressions: null, out _, out var reason, out int badRecord);
+                Assert.That((result, badRecord), Is.EqualTo((hostile.Error, hostile.BadRecord)), $"{hostile.Name}: {reason}");
+            }
+        }
+    }
+
+    [TestCase(CompressionCodec.None)]
+    [TestCase(CompressionCodec.Gzip)]
+    [TestCase(CompressionCodec.Snappy)]
+    [TestCase(CompressionCodec.Lz4)]
+    [TestCase(CompressionCodec.Zstd)]
+    public void Validate_GoodBatchWithHeadersNullsAndNegativeTimestampDeltas_IsAccepted(CompressionCodec codec)
+    {
+        var batch = new RecordBatchBuilder().WithCompression(codec)
+            .Add("k", "v", 2_000, [new RecordHeader("h", [1, 2]), new RecordHeader("n", null)])
+            .Add((byte[]?)null, null, 1_000)
+            .Add("", "", 3_000)
+            .Build();
+        Assert.That(RecordBatchValidator.Validate(batch, Limit, out _, out var reason), Is.EqualTo(ErrorCode.None), reason);
+    }
+
     /// <summary>Edits CRC-covered bytes and recomputes the CRC, so only the edited rule can fail.</summary>
     private static byte[] Resigned(byte[] batch, SpanAction edit)
     {

@@ -6,16 +6,16 @@ using MlPipeline.Core.Data;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 
-namespace MlPipeline.Tests.Core.Training;
+namespace MlPipeline.Tests.Core.Contracts;
 
 /// <summary>
-/// The store writes row and rejection lines by hand; files written before that (and the store's own reader) expect
-/// what the reflection serializer wrote. These tests pin the bytes to that serializer's output, with a mirror of the
-/// store's private line record and the store's options.
+/// The training store writes row and rejection lines by hand (<see cref="TrainingDataLineCodec"/>); files written
+/// before that (and the store's own reader) expect what the reflection serializer wrote. These tests pin the bytes the
+/// store writes to that serializer's output (finite numbers), with a mirror of the line record as it was.
 /// </summary>
 [Parallelizable(ParallelScope.All)]
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
-public sealed class TrainingDataStoreLineFormatTests : IDisposable
+public sealed class TrainingDataLineCodecTests : IDisposable
 {
     private const string DatasetId = "line-format";
 
@@ -65,24 +65,7 @@ public sealed class TrainingDataStoreLineFormatTests : IDisposable
         Assert.That(written, Is.EqualTo(expected.ToString()));
     }
 
-    [Test]
-    public async Task NonFiniteFeature_IsRefusedLikeTheReflectionSerializerRefusedIt_AndNothingIsStored()
-    {
-        var row = new ProcessedRow(DatasetId, 1, new Dictionary<string, double> { ["Age"] = double.NaN }, new Dictionary<string, string>(), 1);
-        var reflectionFailure = Assert.Throws(Is.InstanceOf<Exception>(), () =>
-            JsonSerializer.Serialize(new MirrorEntry { Kind = MirrorKind.Row, DatasetId = DatasetId, RowNumber = 1, Row = row }, ReflectionOptions));
-        await using var store = await TrainingDataStore.OpenAsync(new TrainingDataStoreOptions { Directory = directory.Path }, CancellationToken.None);
-
-        var storeFailure = Assert.ThrowsAsync(Is.InstanceOf<Exception>(), () => store.AddRangeAsync(DatasetId, [row], [], CancellationToken.None));
-
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(storeFailure!.GetType(), Is.EqualTo(reflectionFailure!.GetType()));
-            Assert.That(store.GetProgress(DatasetId).AcceptedRows, Is.Zero);
-        }
-    }
-
-    // Mirrors TrainingDataStore's private StoredEntry and EntryKind: same member names, order and converters.
+    // Mirrors TrainingDataLine and TrainingDataLineKind as the store first wrote them: same member names, order and converters.
     [JsonConverter(typeof(JsonStringEnumConverter<MirrorKind>))]
     private enum MirrorKind
     {

@@ -8,12 +8,16 @@ using MlPipeline.Core.Messaging.Envelope;
 namespace MlPipeline.Tests.Core.Contracts;
 
 /// <summary>
-/// The source-generated payload metadata the hot path uses writes and reads exactly what the reflection options
-/// (<see cref="DatasetPayloadJson.Options"/>, the DOM path) do, so either side of a topic can use either.
+/// The source-generated payload metadata with its hand-written row-list converters (the hot path) writes and reads
+/// exactly what the contract's policy does through reflection (<see cref="ContractJson.CreateOptions"/>), so the
+/// converters are an optimisation, not a second format.
 /// </summary>
 [Parallelizable(ParallelScope.All)]
-public sealed class DatasetPayloadJsonTests
+public sealed class ContractJsonRowConverterTests
 {
+    // The contract's policy through reflection, without the hand-written row-list converters: what they must equal.
+    private static readonly JsonSerializerOptions Reference = ContractJson.CreateOptions();
+
     private static readonly DatasetSchema Schema = new(
         "Total Amount",
         [new FeatureColumn("Date", FeatureKind.Date), new FeatureColumn("Age", FeatureKind.Numeric), new FeatureColumn("Product Category", FeatureKind.Categorical)],
@@ -57,24 +61,24 @@ public sealed class DatasetPayloadJsonTests
 
     [TestCaseSource(nameof(RawPayloads))]
     public void RawData_WritesWhatTheReflectionOptionsWrite(RawDataPayload payload) =>
-        Assert.That(JsonSerializer.Serialize(payload, DatasetPayloadJson.RawData), Is.EqualTo(JsonSerializer.Serialize(payload, DatasetPayloadJson.Options)));
+        Assert.That(JsonSerializer.Serialize(payload, ContractJson.RawData), Is.EqualTo(JsonSerializer.Serialize(payload, Reference)));
 
     [TestCaseSource(nameof(ProcessedPayloads))]
     public void ProcessedData_WritesWhatTheReflectionOptionsWrite(ProcessedDataPayload payload) =>
-        Assert.That(JsonSerializer.Serialize(payload, DatasetPayloadJson.ProcessedData), Is.EqualTo(JsonSerializer.Serialize(payload, DatasetPayloadJson.Options)));
+        Assert.That(JsonSerializer.Serialize(payload, ContractJson.ProcessedData), Is.EqualTo(JsonSerializer.Serialize(payload, Reference)));
 
     [TestCaseSource(nameof(RejectedPayloads))]
     public void RejectedRow_WritesWhatTheReflectionOptionsWrite(RejectedRowPayload payload) =>
-        Assert.That(JsonSerializer.Serialize(payload, DatasetPayloadJson.RejectedRow), Is.EqualTo(JsonSerializer.Serialize(payload, DatasetPayloadJson.Options)));
+        Assert.That(JsonSerializer.Serialize(payload, ContractJson.RejectedRow), Is.EqualTo(JsonSerializer.Serialize(payload, Reference)));
 
     [TestCaseSource(nameof(RawPayloads))]
     public void RawData_SentTypedAndReadTyped_EqualsTheDomPath(RawDataPayload payload)
     {
-        var typed = serializer.Serialize(messages.Create(MessageType.RawData, "ingestion", payload, DatasetPayloadJson.RawData) with { MessageId = "m" });
-        var viaDom = serializer.Serialize(messages.Create(MessageType.RawData, "ingestion", DatasetPayloadJson.ToData(payload)) with { MessageId = "m" });
+        var typed = serializer.Serialize(messages.Create(MessageType.RawData, "ingestion", payload, ContractJson.RawData) with { MessageId = "m" });
+        var viaDom = serializer.Serialize(messages.Create(MessageType.RawData, "ingestion", JsonSerializer.SerializeToNode(payload, Reference)!.AsObject()) with { MessageId = "m" });
 
-        var readTyped = serializer.Deserialize(typed).ReadData(DatasetPayloadJson.RawData);
-        var readViaDom = DatasetPayloadJson.FromData<RawDataPayload>(serializer.Deserialize(viaDom).Data);
+        var readTyped = serializer.Deserialize(typed).ReadData(ContractJson.RawData);
+        var readViaDom = serializer.Deserialize(viaDom).Data.Deserialize<RawDataPayload>(Reference)!;
 
         using (Assert.EnterMultipleScope())
         {
@@ -87,11 +91,11 @@ public sealed class DatasetPayloadJsonTests
     [TestCaseSource(nameof(ProcessedPayloads))]
     public void ProcessedData_SentTypedAndReadTyped_EqualsTheDomPath(ProcessedDataPayload payload)
     {
-        var typed = serializer.Serialize(messages.Create(MessageType.ProcessedData, "processing", payload, DatasetPayloadJson.ProcessedData) with { MessageId = "m" });
-        var viaDom = serializer.Serialize(messages.Create(MessageType.ProcessedData, "processing", DatasetPayloadJson.ToData(payload)) with { MessageId = "m" });
+        var typed = serializer.Serialize(messages.Create(MessageType.ProcessedData, "processing", payload, ContractJson.ProcessedData) with { MessageId = "m" });
+        var viaDom = serializer.Serialize(messages.Create(MessageType.ProcessedData, "processing", JsonSerializer.SerializeToNode(payload, Reference)!.AsObject()) with { MessageId = "m" });
 
-        var readTyped = serializer.Deserialize(typed).ReadData(DatasetPayloadJson.ProcessedData);
-        var readViaDom = DatasetPayloadJson.FromData<ProcessedDataPayload>(serializer.Deserialize(viaDom).Data);
+        var readTyped = serializer.Deserialize(typed).ReadData(ContractJson.ProcessedData);
+        var readViaDom = serializer.Deserialize(viaDom).Data.Deserialize<ProcessedDataPayload>(Reference)!;
 
         using (Assert.EnterMultipleScope())
         {
@@ -105,9 +109,9 @@ public sealed class DatasetPayloadJsonTests
     public void RejectedRow_ReadThroughTheReflectionOptions_EqualsTheOriginal()
     {
         var payload = RejectedPayloads().Single();
-        var bytes = serializer.Serialize(messages.Create(MessageType.RawData, "processing", payload, DatasetPayloadJson.RejectedRow));
+        var bytes = serializer.Serialize(messages.Create(MessageType.RawData, "processing", payload, ContractJson.RejectedRow));
 
-        Assert.That(Canonical(DatasetPayloadJson.FromData<RejectedRowPayload>(serializer.Deserialize(bytes).Data)), Is.EqualTo(Canonical(payload)));
+        Assert.That(Canonical(serializer.Deserialize(bytes).Data.Deserialize<RejectedRowPayload>(Reference)!), Is.EqualTo(Canonical(payload)));
     }
 
     private const string Head = "\"kind\":\"rows\",\"dataset_id\":\"ds\",\"model\":\"m\",\"schema\":{\"label_column\":\"y\",\"features\":[{\"name\":\"a\",\"kind\":\"Numeric\"}],\"excluded_columns\":[]}";
@@ -119,15 +123,15 @@ public sealed class DatasetPayloadJsonTests
     [TestCase("{" + Head + ",\"rows\":null,\"row_count\":3}")]
     public void RawData_ReadFromAnyLayout_EqualsTheReflectionReader(string json) =>
         Assert.That(
-            Canonical(JsonSerializer.Deserialize(json, DatasetPayloadJson.RawData)),
-            Is.EqualTo(Canonical(JsonSerializer.Deserialize<RawDataPayload>(json, DatasetPayloadJson.Options))));
+            Canonical(JsonSerializer.Deserialize(json, ContractJson.RawData)),
+            Is.EqualTo(Canonical(JsonSerializer.Deserialize<RawDataPayload>(json, Reference))));
 
     [TestCase("{" + Head + ",\"rows\":[{\"dataset_id\":\"ds\",\"row_number\":1,\"numeric\":{\"a\":1.5,\"n\":\"NaN\",\"i\":\"-Infinity\"},\"categorical\":{\"c\":\"x\"},\"label\":\"Infinity\"},{\"label\":2,\"categorical\":{},\"numeric\":{\"n\":-0.0,\"a\":1e300},\"row_number\":2,\"dataset_id\":\"other\",\"x\":{}}],\"rejected\":[{\"row_number\":3,\"reason\":\"r\"}]}")]
     [TestCase("{" + Head + ",\"rows\":[{\"dataset_id\":null,\"numeric\":null,\"categorical\":null},null],\"rejected\":null}")]
     public void ProcessedData_ReadFromAnyLayout_EqualsTheReflectionReader(string json) =>
         Assert.That(
-            Canonical(JsonSerializer.Deserialize(json, DatasetPayloadJson.ProcessedData)),
-            Is.EqualTo(Canonical(JsonSerializer.Deserialize<ProcessedDataPayload>(json, DatasetPayloadJson.Options))));
+            Canonical(JsonSerializer.Deserialize(json, ContractJson.ProcessedData)),
+            Is.EqualTo(Canonical(JsonSerializer.Deserialize<ProcessedDataPayload>(json, Reference))));
 
     [TestCase("{" + Head + ",\"rows\":[{\"row_number\":\"1\"}]}")]
     [TestCase("{" + Head + ",\"rows\":[{\"row_number\":1.5}]}")]
@@ -139,8 +143,8 @@ public sealed class DatasetPayloadJsonTests
     {
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => JsonSerializer.Deserialize<RawDataPayload>(json, DatasetPayloadJson.Options), Throws.InstanceOf<JsonException>());
-            Assert.That(() => JsonSerializer.Deserialize(json, DatasetPayloadJson.RawData), Throws.InstanceOf<JsonException>());
+            Assert.That(() => JsonSerializer.Deserialize<RawDataPayload>(json, Reference), Throws.InstanceOf<JsonException>());
+            Assert.That(() => JsonSerializer.Deserialize(json, ContractJson.RawData), Throws.InstanceOf<JsonException>());
         }
     }
 
@@ -152,11 +156,11 @@ public sealed class DatasetPayloadJsonTests
     {
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => JsonSerializer.Deserialize<ProcessedDataPayload>(json, DatasetPayloadJson.Options), Throws.InstanceOf<JsonException>());
-            Assert.That(() => JsonSerializer.Deserialize(json, DatasetPayloadJson.ProcessedData), Throws.InstanceOf<JsonException>());
+            Assert.That(() => JsonSerializer.Deserialize<ProcessedDataPayload>(json, Reference), Throws.InstanceOf<JsonException>());
+            Assert.That(() => JsonSerializer.Deserialize(json, ContractJson.ProcessedData), Throws.InstanceOf<JsonException>());
         }
     }
 
     // The records hold dictionaries and lists, which compare by reference; their JSON compares by value.
-    private static string Canonical<T>(T payload) => JsonSerializer.Serialize(payload, DatasetPayloadJson.Options);
+    private static string Canonical<T>(T payload) => JsonSerializer.Serialize(payload, Reference);
 }
