@@ -4,6 +4,7 @@ using MlPipeline.Benchmarks.Broker;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Benchmarks.Envelope;
 using MlPipeline.Benchmarks.Serving;
+using MlPipeline.Benchmarks.Soak;
 using MlPipeline.Benchmarks.Ingestion;
 using MlPipeline.Benchmarks.Training;
 
@@ -15,6 +16,7 @@ IBenchmarkCommand[] commands =
     new TrainingBenchmarkCommand(),
     new TrainingStoreBenchmarkCommand(),
     new EnvelopeBenchmarkCommand(),
+    new SoakBenchmarkCommand(),
 ];
 
 return await BenchmarkDispatcher.RunAsync(commands, args);

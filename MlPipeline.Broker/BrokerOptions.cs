@@ -52,7 +52,8 @@ public sealed class BrokerOptions
     /// <summary>Largest record batch accepted (Kafka's message.max.bytes). <value>Default 1 MiB + 12 bytes, as Kafka.</value></summary>
     public int MaxMessageBytes { get; set; } = 1_048_588;
 
-    /// <summary>Largest request frame accepted; a larger size prefix closes the connection. <value>Default 100 MiB, as Kafka.</value></summary>
+    /// <summary>Largest request frame accepted (Kafka's socket.request.max.bytes); a larger size prefix closes the connection,
+    /// as Kafka does, since the stream cannot be resynchronised. <value>Default 100 MiB, as Kafka.</value></summary>
     public int MaxRequestBytes { get; set; } = 104_857_600;
 
     /// <summary>
@@ -62,6 +63,71 @@ public sealed class BrokerOptions
     /// <value>Default 10 minutes, as Kafka.</value>
     /// </summary>
     public TimeSpan ConnectionsMaxIdle { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Most partitions one topic may have (CreateTopics, CreatePartitions, auto-creation); more is answered with
+    /// INVALID_PARTITIONS. Every partition costs an open file and memory, so this bounds what one request can take.
+    /// <value>Default 256.</value>
+    /// </summary>
+    public int MaxPartitionsPerTopic { get; set; } = 256;
+
+    /// <summary>
+    /// Most partitions of all topics together; a create or grow past it is answered with POLICY_VIOLATION (Kafka's
+    /// code for a request its controller refuses as too large). <value>Default 4,096.</value>
+    /// </summary>
+    public int MaxPartitions { get; set; } = 4_096;
+
+    /// <summary>
+    /// Most record bytes in one Fetch response (Kafka's fetch.max.bytes), whatever the request's max_bytes says
+    /// (≤ 0 included). As in Kafka the first batch is returned whole even when larger, so a consumer always progresses.
+    /// <value>Default 55 MiB, as Kafka.</value>
+    /// </summary>
+    public int FetchMaxBytes { get; set; } = 55 * 1024 * 1024;
+
+    /// <summary>Most client connections at once; a connection over it is closed as soon as it is accepted (Kafka's
+    /// max.connections). <value>Default 1,000.</value></summary>
+    public int MaxConnections { get; set; } = 1_000;
+
+    /// <summary>Most connections at once from one client address (Kafka's max.connections.per.ip); every local
+    /// client shares 127.0.0.1, so it is generous. <value>Default 500.</value></summary>
+    public int MaxConnectionsPerIp { get; set; } = 500;
+
+    /// <summary>
+    /// An empty consumer group's committed offsets are removed this long after the group became empty (or, for a
+    /// group that never had members, this long after each commit), and the group with them (Kafka's
+    /// offsets.retention.minutes). <value>Default 7 days, as Kafka.</value>
+    /// </summary>
+    public TimeSpan OffsetsRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often expired group offsets and producer state are looked for. <value>Default 10 minutes, as Kafka's offsets.retention.check.interval.ms.</value></summary>
+    public TimeSpan ExpirationCheckInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// A partition forgets an idempotent producer that has not written to it for this long (Kafka's
+    /// producer.id.expiration.ms); its next batch is then accepted at any sequence, as from a new producer.
+    /// <value>Default 1 day, as Kafka.</value>
+    /// </summary>
+    public TimeSpan ProducerIdExpiration { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Whether clients may create, delete and grow topics (CreateTopics, DeleteTopics, CreatePartitions, and
+    /// auto-creation through Metadata). When false they are answered with CLUSTER_AUTHORIZATION_FAILED (auto-creation
+    /// with TOPIC_AUTHORIZATION_FAILED) and only the embedding host creates topics, in-process.
+    /// <value>Default true (a development default: the first thing to turn off on a shared machine).</value>
+    /// </summary>
+    public bool AllowClientTopicAdmin { get; set; } = true;
+
+    /// <summary>
+    /// Listening on an address other machines can reach is refused unless this is set, because the broker has no
+    /// authentication: anyone who reaches it can read, write and delete every topic. <value>Default false.</value>
+    /// </summary>
+    public bool AllowUnauthenticatedRemote { get; set; }
+
+    /// <summary>
+    /// Most segment files of sealed (no longer appended) segments kept open at once, shared by every partition; the
+    /// rest are opened when read. Each partition's active segment is always open. <value>Default 64.</value>
+    /// </summary>
+    public int MaxOpenSealedSegments { get; set; } = 64;
 
     /// <summary>Smallest session timeout a group member may ask for. <value>Default 1 s (Kafka: 6 s) so tests can detect dead members quickly.</value></summary>
     public int GroupMinSessionTimeoutMs { get; set; } = 1_000;

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MlPipeline.Broker.Groups;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.State;
 
@@ -21,6 +22,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
     private readonly Socket _listener;
     private readonly ApiHandlerRegistry _handlers;
     private readonly TopicRegistry _topics;
+    private readonly GroupCoordinator _groups;
     private readonly BrokerOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BrokerServer> _logger;
@@ -28,6 +30,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     // Shared by every connection so a client that reconnects after each bad frame is still rate-limited.
     private readonly RejectedFrameLog _rejectedFrames;
+    private readonly ConnectionLimiter _connectionLimiter;
     /// <summary>How long stopping waits for connections to finish their current request before cutting them off.</summary>
     private static readonly TimeSpan ConnectionDrainTimeout = TimeSpan.FromSeconds(5);
 
@@ -43,11 +46,13 @@ public sealed partial class BrokerServer : IAsyncDisposable
         _listener = listener;
         _handlers = services.GetRequiredService<ApiHandlerRegistry>();
         _topics = services.GetRequiredService<TopicRegistry>();
+        _groups = services.GetRequiredService<GroupCoordinator>();
         _options = services.GetRequiredService<BrokerOptions>();
         _timeProvider = services.GetRequiredService<TimeProvider>();
         _loggerFactory = services.GetRequiredService<ILoggerFactory>();
         _logger = _loggerFactory.CreateLogger<BrokerServer>();
         _rejectedFrames = new RejectedFrameLog(_loggerFactory.CreateLogger<RejectedFrameLog>(), _timeProvider);
+        _connectionLimiter = new ConnectionLimiter(_options.MaxConnections, _options.MaxConnectionsPerIp);
         Identity = identity;
     }
 
@@ -88,9 +93,8 @@ public sealed partial class BrokerServer : IAsyncDisposable
         Action<IServiceCollection>? configureServices, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.ConnectionsMaxIdle <= TimeSpan.Zero && options.ConnectionsMaxIdle != Timeout.InfiniteTimeSpan)
-            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectionsMaxIdle,
-                "BrokerOptions.ConnectionsMaxIdle must be positive, or Timeout.InfiniteTimeSpan to keep idle connections open.");
+        if (BrokerOptionsValidator.Validate(options) is [_, ..] errors)
+            throw new ArgumentException("Invalid BrokerOptions: " + string.Join("; ", errors), nameof(options));
         cancellationToken.ThrowIfCancellationRequested();
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
@@ -140,7 +144,13 @@ public sealed partial class BrokerServer : IAsyncDisposable
 
     private void Start()
     {
-        _acceptLoop = Task.Run(() => AcceptLoopAsync(_stopping.Token));
+        // The listener and every connection run on threads of their own, never on the host's thread pool: an embedding
+        // host busy with batch work must not starve its own broker (see DedicatedThreadContext).
+        _acceptLoop = DedicatedThreadContext.Run(() =>
+        {
+            AcceptLoop(_stopping.Token);
+            return Task.CompletedTask;
+        }, "broker-accept");
         // The timer is created here, not in the loop's task, so its schedule starts at StartAsync: a test
         // that advances a fake clock right after start must not race the timer's creation.
         var maintenanceTimer = CreateMaintenanceTimer(out var flushEvery);
@@ -152,7 +162,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
         LogListening(BootstrapServers, _options.DataDirectory ?? "(in memory)");
     }
 
-    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    private void AcceptLoop(CancellationToken cancellationToken)
     {
         var connectionLogger = _loggerFactory.CreateLogger<BrokerConnection>();
         while (!cancellationToken.IsCancellationRequested)
@@ -160,13 +170,10 @@ public sealed partial class BrokerServer : IAsyncDisposable
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync(cancellationToken);
+                // Blocking, on the accept thread; disposing the listener (stop) ends it.
+                socket = _listener.Accept();
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException && cancellationToken.IsCancellationRequested)
             {
                 return;
             }
@@ -176,9 +183,17 @@ public sealed partial class BrokerServer : IAsyncDisposable
                 LogAcceptFailed(ex.SocketErrorCode);
                 continue;
             }
+            // Over a connection limit the socket is closed at once, as Kafka does: there is no request yet to answer.
+            string clientAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
+            if (_connectionLimiter.TryAdmit(clientAddress) is { } refusal)
+            {
+                LogConnectionRefused(_rejectedFrames.LevelFor(clientAddress), clientAddress, refusal);
+                socket.Dispose();
+                continue;
+            }
             socket.NoDelay = true;
             var connection = new BrokerConnection(socket, _handlers, _options.MaxRequestBytes, _options.ConnectionsMaxIdle, _timeProvider, _rejectedFrames, connectionLogger);
-            _connections[connection] = Task.Run(async () =>
+            _connections[connection] = DedicatedThreadContext.Run(async () =>
             {
                 try
                 {
@@ -187,25 +202,29 @@ public sealed partial class BrokerServer : IAsyncDisposable
                 finally
                 {
                     _connections.TryRemove(connection, out _);
+                    _connectionLimiter.Release(clientAddress);
                 }
-            }, CancellationToken.None);
+            }, "broker-connection");
         }
     }
 
-    /// <summary>One timer for interval flushes (FlushPolicy.Interval with a data directory) and retention checks.</summary>
+    /// <summary>One timer for interval flushes (FlushPolicy.Interval with a data directory), retention checks, and
+    /// the expiry of empty groups' offsets and idle producers' state.</summary>
     private PeriodicTimer? CreateMaintenanceTimer(out TimeSpan flushEvery)
     {
         flushEvery = _options.FlushPolicy == FlushPolicy.Interval && _options.DataDirectory is not null
             ? _options.FlushInterval : Timeout.InfiniteTimeSpan;
-        var tick = flushEvery == Timeout.InfiniteTimeSpan ? _options.RetentionCheckInterval
-            : TimeSpan.FromTicks(Math.Min(flushEvery.Ticks, _options.RetentionCheckInterval.Ticks));
+        var tick = TimeSpan.FromTicks(Math.Min(_options.RetentionCheckInterval.Ticks, _options.ExpirationCheckInterval.Ticks));
+        if (flushEvery != Timeout.InfiniteTimeSpan) tick = TimeSpan.FromTicks(Math.Min(flushEvery.Ticks, tick.Ticks));
         return tick > TimeSpan.Zero ? new PeriodicTimer(tick, _timeProvider) : null;
     }
 
-    /// <summary>Flushes on every tick (when interval flushing) and applies retention once per retention interval.</summary>
+    /// <summary>Flushes on every tick (when interval flushing), applies retention once per retention interval and
+    /// expiry once per expiration interval.</summary>
     private async Task MaintenanceLoopAsync(PeriodicTimer timer, TimeSpan flushEvery, long lastRetention, CancellationToken cancellationToken)
     {
         using var ownedTimer = timer;
+        long lastExpiration = lastRetention;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
@@ -218,6 +237,14 @@ public sealed partial class BrokerServer : IAsyncDisposable
                         lastRetention = _timeProvider.GetTimestamp();
                         int removed = _topics.ApplyRetention(_timeProvider.GetUtcNow());
                         if (removed > 0) LogRetention(removed);
+                    }
+                    if (_timeProvider.GetElapsedTime(lastExpiration) >= _options.ExpirationCheckInterval)
+                    {
+                        lastExpiration = _timeProvider.GetTimestamp();
+                        var now = _timeProvider.GetUtcNow();
+                        int groups = _groups.ExpireGroups(now);
+                        int producers = _topics.ExpireProducers(now);
+                        if (groups + producers > 0) LogExpired(groups, producers);
                     }
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -267,11 +294,17 @@ public sealed partial class BrokerServer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a connection failed: {Error}")]
     private partial void LogAcceptFailed(SocketError error);
 
+    [LoggerMessage(Message = "Refused a connection from {ClientAddress}: {Reason}")]
+    private partial void LogConnectionRefused(LogLevel level, string clientAddress, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Connections} connections did not finish within the shutdown grace period and were cut off")]
     private partial void LogConnectionsCutOff(int connections);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Segments} segments")]
     private partial void LogRetention(int segments);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expired {Groups} empty consumer groups and the state of {Producers} idle idempotent producers")]
+    private partial void LogExpired(int groups, int producers);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Flush or retention failed: {Reason}")]
     private partial void LogMaintenanceFailed(Exception exception, string reason);

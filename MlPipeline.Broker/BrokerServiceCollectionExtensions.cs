@@ -34,6 +34,7 @@ public static class BrokerServiceCollectionExtensions
     {
         services.TryAddSingleton<TopicConfigFactory>();
         services.TryAddSingleton<TopicRegistry>();
+        services.TryAddSingleton<ProducerIdSource>();
         services.TryAddSingleton<ProducerIdAllocator>();
         services.TryAddSingleton<DecompressionCounter>();
         services.TryAddSingleton<ApiHandlerRegistry>();

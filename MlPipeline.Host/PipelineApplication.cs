@@ -2,6 +2,7 @@ using MlPipeline.Broker;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Host.Apis;
+using MlPipeline.Host.Apis.Http;
 using MlPipeline.Host.Hosting;
 
 namespace MlPipeline.Host;
@@ -10,7 +11,11 @@ namespace MlPipeline.Host;
 /// <param name="ConfigPath">Path of <c>kafka_config.yaml</c>.</param>
 /// <param name="Environment">Variables that override the file (KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL, PORT).</param>
 /// <param name="Args">ASP.NET Core command-line args (e.g. <c>--urls</c>).</param>
-public sealed record PipelineHostSettings(string ConfigPath, IReadOnlyDictionary<string, string?> Environment, string[] Args);
+public sealed record PipelineHostSettings(string ConfigPath, IReadOnlyDictionary<string, string?> Environment, string[] Args)
+{
+    /// <summary>A last say over the embedded broker's services: tests put a failing disk under it this way.</summary>
+    internal Action<IServiceCollection>? ConfigureEmbeddedBroker { get; init; }
+}
 
 /// <summary>Builds the whole service: one Generic Host with the pipeline's hosted services and the HTTP API.</summary>
 public static class PipelineApplication
@@ -54,15 +59,18 @@ public static class PipelineApplication
         builder.Services.AddServingStage(config);
         builder.Services.AddMonitoring(config);
         builder.Services.ConfigureHttpJsonOptions(options => JsonDefaults.Configure(options.SerializerOptions));
+        builder.Services.AddApiErrorHandling();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
         if (endpoint.EmbeddedBroker is { } brokerOptions)
         {
-            var server = await BrokerServer.StartAsync(brokerOptions, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken);
+            var server = await BrokerServer.StartAsync(
+                brokerOptions, app.Services.GetRequiredService<ILoggerFactory>(), timeProvider: null, settings.ConfigureEmbeddedBroker, cancellationToken);
             endpoint.AttachEmbeddedBroker(server);
         }
 
+        app.UseApiErrorHandling();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapTopicsApi();

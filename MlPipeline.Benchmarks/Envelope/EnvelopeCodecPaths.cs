@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 
 namespace MlPipeline.Benchmarks.Envelope;
@@ -9,11 +9,11 @@ public sealed class EnvelopeCodecPaths(KafkaMessageFactory messages, KafkaMessag
 {
     private const string CorrelationId = "0193a0b4-7c2e-7d11-9a3f-2f5e8c1b4d21";
 
-    /// <summary>Through a <c>JsonObject</c>: DatasetPayloadJson.ToData / FromData on <see cref="KafkaMessage.Data"/>.</summary>
-    public EnvelopeCodecPath<TPayload> Dom<TPayload>(MessageType type, string source, Func<TPayload, string> datasetId) => new(
+    /// <summary>Through a <c>JsonObject</c>: ContractJson.ToData / FromData on <see cref="KafkaMessage.Data"/>.</summary>
+    public EnvelopeCodecPath<TPayload> Dom<TPayload>(MessageType type, string source, JsonTypeInfo<TPayload> typeInfo, Func<TPayload, string> datasetId) => new(
         "JsonObject data (ToData/FromData)",
-        payload => serializer.Serialize(messages.Create(type, source, DatasetPayloadJson.ToData(payload), Metadata(datasetId(payload)))),
-        bytes => DatasetPayloadJson.FromData<TPayload>(serializer.Deserialize(bytes).Data));
+        payload => serializer.Serialize(messages.Create(type, source, ContractJson.ToData(payload, typeInfo), Metadata(datasetId(payload)))),
+        bytes => ContractJson.FromData(serializer.Deserialize(bytes).Data, typeInfo));
 
     /// <summary>What the stages do: the typed payload straight to and from bytes (factory overload, <see cref="KafkaMessage.ReadData{T}"/>).</summary>
     public EnvelopeCodecPath<TPayload> Typed<TPayload>(
@@ -36,16 +36,16 @@ public sealed class EnvelopeCodecPaths(KafkaMessageFactory messages, KafkaMessag
 
     public IReadOnlyList<EnvelopeCodecPath<RawDataPayload>> Raw() =>
     [
-        Dom<RawDataPayload>(MessageType.RawData, "ingestion", p => p.DatasetId),
-        Typed(MessageType.RawData, "ingestion", DatasetPayloadJson.RawData, p => p.DatasetId),
-        EnvelopeOnly(MessageType.RawData, "ingestion", DatasetPayloadJson.RawData, p => p.DatasetId),
+        Dom(MessageType.RawData, "ingestion", ContractJson.RawData, p => p.DatasetId),
+        Typed(MessageType.RawData, "ingestion", ContractJson.RawData, p => p.DatasetId),
+        EnvelopeOnly(MessageType.RawData, "ingestion", ContractJson.RawData, p => p.DatasetId),
     ];
 
     public IReadOnlyList<EnvelopeCodecPath<ProcessedDataPayload>> Processed() =>
     [
-        Dom<ProcessedDataPayload>(MessageType.ProcessedData, "processing", p => p.DatasetId),
-        Typed(MessageType.ProcessedData, "processing", DatasetPayloadJson.ProcessedData, p => p.DatasetId),
-        EnvelopeOnly(MessageType.ProcessedData, "processing", DatasetPayloadJson.ProcessedData, p => p.DatasetId),
+        Dom(MessageType.ProcessedData, "processing", ContractJson.ProcessedData, p => p.DatasetId),
+        Typed(MessageType.ProcessedData, "processing", ContractJson.ProcessedData, p => p.DatasetId),
+        EnvelopeOnly(MessageType.ProcessedData, "processing", ContractJson.ProcessedData, p => p.DatasetId),
     ];
 
     // What the stages attach: dataset id always, the source message's id on a reply.

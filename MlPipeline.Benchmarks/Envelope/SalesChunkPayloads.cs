@@ -1,8 +1,10 @@
 using System.Text;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Processing;
 
 namespace MlPipeline.Benchmarks.Envelope;
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Host;
 using MlPipeline.Host.Hosting;
@@ -103,7 +104,7 @@ public sealed class PipelineHostUnderTest : IAsyncDisposable
         using var response = await _client.GetAsync($"/api/ingestions/{datasetId}", cancellationToken);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
         response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<IngestionProgress>(DatasetPayloadJson.Options, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<IngestionProgress>(ContractJson.CreateOptions(), cancellationToken);
     }
 
     /// <summary>Messages on the processed-data topic (sum of the partitions' high watermarks; the topic is never compacted).</summary>

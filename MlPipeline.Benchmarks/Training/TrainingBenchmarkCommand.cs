@@ -4,6 +4,7 @@ using System.Text;
 using MlPipeline.Benchmarks.Common;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Data;
+using MlPipeline.Core.Processing;
 using MlPipeline.Core.Training;
 
 namespace MlPipeline.Benchmarks.Training;

@@ -10,7 +10,8 @@ namespace MlPipeline.Broker.Apis;
 // Long poll: when less than min_bytes is available the request is parked until an append to one of its
 // partitions, a topic deletion, or max_wait_ms; answering empty at once would make librdkafka spin.
 // Whole batches are returned starting with the one containing fetch_offset (clients skip earlier records),
-// always at least one batch even over max_bytes. last_stable_offset = high watermark (no transactions, and
+// always at least one batch even over max_bytes. The response's record bytes are capped by the broker's
+// fetch.max.bytes (BrokerOptions.FetchMaxBytes) whatever max_bytes asks, as Kafka does; max_bytes ≤ 0 means the cap. last_stable_offset = high watermark (no transactions, and
 // librdkafka reads up to LSO under its default read_committed). Records are empty, never null: librdkafka
 // cannot parse a -1 length. An offset outside [log start, high watermark] is OFFSET_OUT_OF_RANGE, which
 // triggers auto.offset.reset. Leader epochs are always 0 here. A partition whose log cannot be read (I/O
@@ -20,7 +21,7 @@ namespace MlPipeline.Broker.Apis;
 // session 0 tells clients to send full requests) and forgotten topics; v9 adds current_leader_epoch;
 // v11 adds rack_id and preferred_read_replica (-1). Below v10 a partition whose records include a zstd batch answers
 // UNSUPPORTED_COMPRESSION_TYPE with no records, as Kafka does for consumers that predate zstd.
-internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeProvider) : IApiHandler
+internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeProvider, BrokerOptions options) : IApiHandler
 {
     public ApiKey ApiKey => ApiKey.Fetch;
     public short MinVersion => 4;
@@ -81,7 +82,9 @@ internal sealed class Api01FetchHandler(TopicRegistry topics, TimeProvider timeP
         }
         // forgotten_topics_data (v7+) and rack_id (v11+) only matter to fetch sessions and rack-aware
         // replica selection, neither of which a single node has.
-        return new FetchRequest(maxWaitMs, Math.Max(1, minBytes), maxBytes <= 0 ? int.MaxValue : maxBytes, fetchTopics);
+        // A request cannot ask for more than the broker's cap, nor (with ≤ 0) for no limit at all.
+        int cappedMaxBytes = maxBytes <= 0 ? options.FetchMaxBytes : Math.Min(maxBytes, options.FetchMaxBytes);
+        return new FetchRequest(maxWaitMs, Math.Max(1, minBytes), cappedMaxBytes, fetchTopics);
     }
 
     private static List<Task> CollectWakeUps(FetchRequest fetch)

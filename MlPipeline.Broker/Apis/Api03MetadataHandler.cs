@@ -11,7 +11,9 @@ namespace MlPipeline.Broker.Apis;
 // Topic list: in v0 an empty list means all topics; from v1 null means all and an empty list means none.
 // Unknown topics are auto-created when the broker allows it and the request does (allow_auto_topic_creation,
 // v4+; earlier versions mean true) — librdkafka producers send true, consumers false. Otherwise the topic
-// is answered with UNKNOWN_TOPIC_OR_PARTITION.
+// is answered with UNKNOWN_TOPIC_OR_PARTITION; with client topic admin off (BrokerOptions.AllowClientTopicAdmin) a
+// would-be auto-creation is TOPIC_AUTHORIZATION_FAILED, as Kafka answers a client without CREATE permission, and
+// past the broker's partition limit it is POLICY_VIOLATION.
 //
 // Per version: v1 adds rack, controller_id, is_internal; v2 cluster_id; v3 throttle time; v4
 // allow_auto_topic_creation; v5 offline_replicas; v7 leader_epoch; v8 authorized-operations fields

@@ -5,15 +5,18 @@ namespace MlPipeline.Broker.Apis;
 
 // CreateTopics (key 19), versions 0–4 (v5 is flexible).
 //
-// Validation lives in TopicRegistry: names are 1–249 chars of [A-Za-z0-9._-] and not "."/".."
-// (INVALID_TOPIC_EXCEPTION 17), TOPIC_ALREADY_EXISTS 36, INVALID_PARTITIONS 37, replication factor above 1
-// is INVALID_REPLICATION_FACTOR 38. -1 partitions / replication factor mean the broker defaults. Configs
-// retention.ms, retention.bytes, segment.bytes and max.message.bytes are applied; any other is
-// INVALID_CONFIG 40. A manual replica assignment may only name this node and sets the partition count.
+// With client topic admin switched off (BrokerOptions.AllowClientTopicAdmin) every topic is answered
+// CLUSTER_AUTHORIZATION_FAILED 31 before anything else is looked at. Otherwise validation lives in TopicRegistry:
+// names are 1–249 chars of [A-Za-z0-9._-] and not "."/".." (INVALID_TOPIC_EXCEPTION 17), TOPIC_ALREADY_EXISTS 36,
+// partitions outside 1..max_partitions_per_topic INVALID_PARTITIONS 37, more than max_partitions in all
+// POLICY_VIOLATION 44, replication factor above 1 INVALID_REPLICATION_FACTOR 38, a disk that cannot hold the topic
+// KAFKA_STORAGE_ERROR 56. -1 partitions / replication factor mean the broker defaults. Configs retention.ms,
+// retention.bytes, segment.bytes (1 MiB–1 GiB) and max.message.bytes are applied; any other, or a value out of
+// range, is INVALID_CONFIG 40. A manual replica assignment may only name this node and sets the partition count.
 //
 // Per version: v1 adds validate_only and error_message; v2 throttle time; v4 allows -1 defaults
 // (accepted at every version here, harmlessly).
-internal sealed class Api19CreateTopicsHandler(TopicRegistry topics, BrokerIdentity identity) : IApiHandler
+internal sealed class Api19CreateTopicsHandler(TopicRegistry topics, BrokerIdentity identity, BrokerOptions options) : IApiHandler
 {
     public ApiKey ApiKey => ApiKey.CreateTopics;
     public short MinVersion => 0;
@@ -53,8 +56,8 @@ internal sealed class Api19CreateTopicsHandler(TopicRegistry topics, BrokerIdent
         response.WriteArrayCount(requests.Count);
         foreach (var topic in requests)
         {
-            var (error, message) = topic.AssignmentError is not null
-                ? (ErrorCode.InvalidReplicaAssignment, topic.AssignmentError)
+            var (error, message) = !options.AllowClientTopicAdmin ? (ErrorCode.ClusterAuthorizationFailed, TopicAdminDisabled.Message)
+                : topic.AssignmentError is not null ? (ErrorCode.InvalidReplicaAssignment, topic.AssignmentError)
                 : topics.Create(topic.Name, topic.Partitions, topic.ReplicationFactor, topic.Configs, validateOnly);
             response.WriteString(topic.Name);
             response.WriteInt16(error);

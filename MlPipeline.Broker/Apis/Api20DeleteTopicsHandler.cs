@@ -5,12 +5,13 @@ namespace MlPipeline.Broker.Apis;
 
 // DeleteTopics (key 20), versions 0–3 (v4 is flexible).
 //
-// Each named topic is deleted by TopicRegistry: fetches parked on it wake and answer
+// With client topic admin switched off (BrokerOptions.AllowClientTopicAdmin) every topic is answered
+// CLUSTER_AUTHORIZATION_FAILED 31 and nothing is deleted. Otherwise each named topic is deleted by TopicRegistry: fetches parked on it wake and answer
 // UNKNOWN_TOPIC_OR_PARTITION, its data and every group's commits for it are removed. An unknown topic is
 // error 3 for that entry only.
 //
 // Per version: v1 adds throttle time; v2–v3 change nothing on the wire.
-internal sealed class Api20DeleteTopicsHandler(TopicRegistry topics) : IApiHandler
+internal sealed class Api20DeleteTopicsHandler(TopicRegistry topics, BrokerOptions options) : IApiHandler
 {
     public ApiKey ApiKey => ApiKey.DeleteTopics;
     public short MinVersion => 0;
@@ -29,7 +30,7 @@ internal sealed class Api20DeleteTopicsHandler(TopicRegistry topics) : IApiHandl
         foreach (string name in names)
         {
             response.WriteString(name);
-            response.WriteInt16(topics.Delete(name));
+            response.WriteInt16(options.AllowClientTopicAdmin ? topics.Delete(name) : ErrorCode.ClusterAuthorizationFailed);
         }
         return ValueTask.FromResult(true);
     }

@@ -5,16 +5,17 @@ namespace MlPipeline.Broker.Apis;
 
 // CreatePartitions (key 37), versions 0–1 (v2 is flexible; librdkafka 2.16's admin client sends v1 here).
 //
-// count is the new TOTAL. TopicRegistry.AddPartitions checks, in Kafka's order: unknown topic →
-// UNKNOWN_TOPIC_OR_PARTITION 3; count at or below the current one (or above the registry's sanity bound) →
-// INVALID_PARTITIONS 37; manual assignments that are not one [this node] per added partition →
-// INVALID_REPLICA_ASSIGNMENT 39. validate_only runs every check and changes nothing. A topic named more
+// count is the new TOTAL. With client topic admin switched off every topic is CLUSTER_AUTHORIZATION_FAILED 31.
+// Otherwise TopicRegistry.AddPartitions checks, in Kafka's order: unknown topic → UNKNOWN_TOPIC_OR_PARTITION 3;
+// count at or below the current one, or above max_partitions_per_topic → INVALID_PARTITIONS 37; manual
+// assignments that are not one [this node] per added partition → INVALID_REPLICA_ASSIGNMENT 39; more than
+// max_partitions in all → POLICY_VIOLATION 44; a disk that cannot hold them → KAFKA_STORAGE_ERROR 56. validate_only runs every check and changes nothing. A topic named more
 // than once in one request is INVALID_REQUEST 42 and left alone, answered once per name as Kafka does; the
 // other topics in the request are still processed. New partitions start empty at offset 0 and appear in the
 // next Metadata answer, which is how producers and group members (after their rebalance) find them.
 //
 // Per version: v1 is identical to v0 on the wire (it only changed when quota throttling is applied).
-internal sealed class Api37CreatePartitionsHandler(TopicRegistry topics, BrokerIdentity identity) : IApiHandler
+internal sealed class Api37CreatePartitionsHandler(TopicRegistry topics, BrokerIdentity identity, BrokerOptions options) : IApiHandler
 {
     public ApiKey ApiKey => ApiKey.CreatePartitions;
     public short MinVersion => 0;
@@ -45,7 +46,8 @@ internal sealed class Api37CreatePartitionsHandler(TopicRegistry topics, BrokerI
         foreach (var topic in requested)
         {
             if (!answered.Add(topic.Name)) continue;
-            var (error, message) = duplicates.Contains(topic.Name)
+            var (error, message) = !options.AllowClientTopicAdmin ? (ErrorCode.ClusterAuthorizationFailed, TopicAdminDisabled.Message)
+                : duplicates.Contains(topic.Name)
                 ? (ErrorCode.InvalidRequest, $"Topic '{topic.Name}' appears more than once in the request")
                 : topics.AddPartitions(topic.Name, topic.Count, topic.Assignments, identity.NodeId, validateOnly);
             response.WriteString(topic.Name);

@@ -41,6 +41,9 @@ internal sealed class Group : IDisposable
     private string? _protocolName;
     private string? _leaderId;
     private bool _disposed;
+    // When the group last became empty after having had members; null while it has members or never had any
+    // (a group of standalone commits), whose offsets then expire one by one from their commit time.
+    private DateTimeOffset? _emptySince;
 
     public Group(string groupId, TimeProvider time, IGroupOffsetStore offsets, ILogger logger)
     {
@@ -154,7 +157,18 @@ internal sealed class Group : IDisposable
         {
             if (_disposed) return ErrorCode.CoordinatorNotAvailable;
             var error = ValidateCommit(generationId, memberId);
-            if (error == ErrorCode.None && offsets.Count > 0) _offsets.Commit(GroupId, offsets);
+            if (error != ErrorCode.None || offsets.Count == 0) return error;
+            try
+            {
+                _offsets.Commit(GroupId, offsets);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A full or failing disk: the commit is not stored, and the client hears so (and retries) instead of
+                // losing its connection.
+                _logger.CommitFailed(ex, GroupId, ex.Message);
+                return ErrorCode.KafkaStorageError;
+            }
             return error;
         }
     }
@@ -177,6 +191,34 @@ internal sealed class Group : IDisposable
     public GroupListing List()
     {
         lock (_lock) return new GroupListing(GroupId, _protocolType, _state);
+    }
+
+    /// <summary>
+    /// Applies offsets.retention.minutes (Kafka's rules): a group with members (or members about to join) keeps
+    /// everything; one that has been empty for <paramref name="retention"/> loses all its offsets; one that never had
+    /// members loses each offset committed more than <paramref name="retention"/> ago. A group left with no offsets
+    /// becomes dead (requests still holding it get COORDINATOR_NOT_AVAILABLE, as Kafka answers for a group removed
+    /// under them, and retry on a fresh one); true means the coordinator must forget it.
+    /// </summary>
+    public bool TryExpire(DateTimeOffset now, TimeSpan retention)
+    {
+        lock (_lock)
+        {
+            if (_disposed) return true;
+            if (_members.Count > 0 || _pendingMembers.Count > 0 || _state != GroupState.Empty) return false;
+            if (_emptySince is { } since)
+            {
+                if (now - since < retention) return false;
+                _offsets.DeleteGroup(GroupId);
+            }
+            else
+            {
+                _offsets.ExpireOffsets(GroupId, (now - retention).ToUnixTimeMilliseconds());
+                if (_offsets.GetAll(GroupId).Count > 0) return false;
+            }
+            _disposed = true;
+            return true;
+        }
     }
 
     /// <summary>Stops every timer and answers parked requests so their handlers return during shutdown.</summary>
@@ -216,6 +258,7 @@ internal sealed class Group : IDisposable
     {
         var member = new GroupMember(memberId, join);
         if (_members.Count == 0) _protocolType = join.ProtocolType;
+        _emptySince = null;
         _members.Add(memberId, member);
         _leaderId ??= memberId;
         member.SessionTimer = _time.CreateTimer(_ => OnSessionTimer(member), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -316,6 +359,7 @@ internal sealed class Group : IDisposable
         if (_members.Count == 0)
         {
             _state = GroupState.Empty;
+            _emptySince = _time.GetUtcNow();
             _protocolName = null;
             _leaderId = null;
             _logger.GroupEmptied(GroupId, _generationId);

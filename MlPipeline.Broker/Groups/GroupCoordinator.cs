@@ -123,6 +123,39 @@ public sealed class GroupCoordinator : IDisposable
             : GroupDescription.Dead(groupId);
     }
 
+    /// <summary>
+    /// Removes empty groups whose offsets are past <see cref="BrokerOptions.OffsetsRetention"/>, and expired offsets of
+    /// groups that only hold commits (standalone consumers, and every group after a restart), as Kafka's
+    /// offsets.retention.minutes does. Called by the broker's maintenance timer; returns how many groups went away.
+    /// A disk that refuses the journal write leaves the rest for the next run.
+    /// </summary>
+    public int ExpireGroups(DateTimeOffset now)
+    {
+        if (IsDisposed) return 0;
+        int removed = 0;
+        long committedBeforeMs = (now - _options.OffsetsRetention).ToUnixTimeMilliseconds();
+        foreach (string groupId in _groups.Keys.Union(_offsets.Groups, StringComparer.Ordinal).ToArray())
+        {
+            if (_groups.TryGetValue(groupId, out var group))
+            {
+                if (!group.TryExpire(now, _options.OffsetsRetention)) continue;
+                // Only this instance: a request may already have created a fresh group under the same id.
+                if (!_groups.TryRemove(new KeyValuePair<string, Group>(groupId, group))) continue;
+                group.Dispose();
+            }
+            else
+            {
+                // Known only from the store (no request since the restart). A request that creates the group now
+                // commits with a fresh timestamp, which this expiry cannot remove.
+                _offsets.ExpireOffsets(groupId, committedBeforeMs);
+                if (_offsets.GetAll(groupId).Count > 0) continue;
+            }
+            _logger.GroupExpired(groupId);
+            removed++;
+        }
+        return removed;
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;

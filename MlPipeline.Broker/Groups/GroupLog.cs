@@ -17,4 +17,10 @@ internal static partial class GroupLog
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "Group {GroupId} removed member {MemberId}: {Reason}")]
     public static partial void MemberRemoved(this ILogger logger, string groupId, string memberId, string reason);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Error, Message = "Storing committed offsets of group {GroupId} failed, the client gets KAFKA_STORAGE_ERROR: {Reason}")]
+    public static partial void CommitFailed(this ILogger logger, Exception exception, string groupId, string reason);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Group {GroupId} expired: empty, and its committed offsets past retention")]
+    public static partial void GroupExpired(this ILogger logger, string groupId);
 }

@@ -17,6 +17,8 @@ namespace MlPipeline.Broker.Protocol;
 /// A connection that waits for its next request longer than <see cref="BrokerOptions.ConnectionsMaxIdle"/> is
 /// closed. The idle timer runs only while the loop waits for bytes: a request being served (a parked Fetch or
 /// JoinGroup) is never idle, and any bytes received (even part of a frame) restart it.
+/// The server runs each connection on a thread of its own with blocking socket calls (<see cref="DedicatedThreadContext"/>,
+/// <see cref="BlockingSocketStream"/>): no read, write or handler continuation waits for the host's thread pool.
 /// </summary>
 internal sealed partial class BrokerConnection
 {
@@ -77,7 +79,9 @@ internal sealed partial class BrokerConnection
     /// <summary>Serves the connection until the peer closes it, it misbehaves, or the broker stops.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        await using var stream = new BlockingSocketStream(_socket);
+        // A blocking read wakes only for bytes, the peer's close or a shutdown: stopping the broker shuts the socket.
+        await using var onStop = cancellationToken.Register(static state => ((BrokerConnection)state!).ShutDown(SocketShutdown.Both), this);
         // Large reads so a burst of pipelined produce requests lands in few segments (often one).
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         using var response = new KafkaWriter(InitialResponseBufferBytes, ArrayPool<byte>.Shared);
@@ -154,6 +158,20 @@ internal sealed partial class BrokerConnection
         }
         Volatile.Write(ref _expiredWait, wait);
         _input?.CancelPendingRead();
+        // The read blocks in the socket: shutting its receiving side wakes it (only while it is still this wait).
+        if (Volatile.Read(ref _currentWait) == wait) ShutDown(SocketShutdown.Receive);
+    }
+
+    private void ShutDown(SocketShutdown how)
+    {
+        try
+        {
+            _socket.Shutdown(how);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing left to wake.
+        }
     }
 
     /// <summary>
@@ -181,7 +199,7 @@ internal sealed partial class BrokerConnection
     }
 
     /// <summary>Handles one request and writes its response; false means close the connection.</summary>
-    private async ValueTask<bool> ServeAsync(ReadOnlySequence<byte> frame, NetworkStream stream, KafkaWriter response, CancellationToken cancellationToken)
+    private async ValueTask<bool> ServeAsync(ReadOnlySequence<byte> frame, Stream stream, KafkaWriter response, CancellationToken cancellationToken)
     {
         // Handlers read a contiguous body; a frame spread over pipe segments is copied once into a pooled array.
         byte[]? rented = null;

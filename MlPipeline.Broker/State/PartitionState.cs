@@ -19,6 +19,7 @@ namespace MlPipeline.Broker.State;
 public sealed partial class PartitionState
 {
     private readonly Lock _appendLock = new();
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly string _storageLocation;
     // Appends that failed since the last one that succeeded; guarded by _appendLock. A failing disk is
@@ -34,8 +35,11 @@ public sealed partial class PartitionState
     private volatile bool _closed;
 
     /// <param name="storageLocation">Where the log lives (data directory or "memory"), for the storage-error log line.</param>
-    internal PartitionState(string topic, int index, TopicConfig config, IPartitionLog log, string storageLocation = "memory", ILogger? logger = null)
+    /// <param name="timeProvider">Clock of producer-state expiry; null = system clock.</param>
+    internal PartitionState(string topic, int index, TopicConfig config, IPartitionLog log, string storageLocation = "memory", ILogger? logger = null,
+        TimeProvider? timeProvider = null)
     {
+        _timeProvider = timeProvider ?? TimeProvider.System;
         Topic = topic;
         Index = index;
         Config = config;
@@ -44,6 +48,10 @@ public sealed partial class PartitionState
         _logger = logger ?? NullLogger.Instance;
         var recovered = ProducerStateRecovery.Rebuild(log);
         _producers = recovered.Producers;
+        // The log holds no append times we trust for this; counting from the reopen keeps recovered producers for at
+        // least one expiration period, never less.
+        long openedAt = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var state in _producers.Values) state.LastAppendMs = openedAt;
         HighestRecoveredProducerId = recovered.HighestProducerId;
         if (_producers.Count > 0) LogProducersRecovered(topic, index, _producers.Count);
     }
@@ -55,6 +63,12 @@ public sealed partial class PartitionState
 
     /// <summary>The highest producer id found in the log when the partition was opened; -1 when none.</summary>
     public long HighestRecoveredProducerId { get; }
+
+    /// <summary>
+    /// Appends refused with KAFKA_STORAGE_ERROR since the last one that succeeded; 0 while the storage works. Read
+    /// without the append lock by monitoring (a host raising an alert while the disk is full).
+    /// </summary>
+    public int FailedAppends => Volatile.Read(ref _failedAppends);
 
     /// <summary>True once the topic was deleted (or the broker stopped); the log is disposed.</summary>
     public bool IsClosed => _closed;
@@ -94,6 +108,7 @@ public sealed partial class PartitionState
                 // A failed append records nothing, so the producer's retry of this batch is not a duplicate.
                 if (!TryAppendToLog(batch, out baseOffset)) return (ErrorCode.KafkaStorageError, -1);
                 state.Record(producer.ProducerEpoch, producer.BaseSequence, producer.RecordCount, baseOffset);
+                state.LastAppendMs = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
             }
         }
         SignalDataArrived();
@@ -156,6 +171,40 @@ public sealed partial class PartitionState
         current = Interlocked.CompareExchange(ref _dataArrived, created, null) ?? created;
         if (_closed) current.TrySetResult();
         return current.Task;
+    }
+
+    /// <summary>
+    /// Forgets idempotent producers that have not appended since <paramref name="appendedBeforeMs"/> (Unix ms), as
+    /// Kafka does after producer.id.expiration.ms, so the state of producers that came and went stays bounded. A
+    /// forgotten producer that writes again is accepted at any sequence, like a new one. Returns how many were forgotten.
+    /// </summary>
+    public int ExpireProducers(long appendedBeforeMs)
+    {
+        lock (_appendLock)
+        {
+            if (_closed) return 0;
+            List<long>? expired = null;
+            foreach (var (producerId, state) in _producers)
+                if (state.LastAppendMs < appendedBeforeMs) (expired ??= []).Add(producerId);
+            if (expired is null) return 0;
+            foreach (long producerId in expired) _producers.Remove(producerId);
+            return expired.Count;
+        }
+    }
+
+    /// <summary>Whether this partition keeps state for <paramref name="producerId"/>.</summary>
+    public bool KnowsProducer(long producerId)
+    {
+        lock (_appendLock) return _producers.ContainsKey(producerId);
+    }
+
+    /// <summary>Idempotent producers whose state this partition keeps.</summary>
+    public int ProducerCount
+    {
+        get
+        {
+            lock (_appendLock) return _producers.Count;
+        }
     }
 
     /// <summary>Ends the partition: no more appends, parked fetches wake up, the log is disposed.</summary>

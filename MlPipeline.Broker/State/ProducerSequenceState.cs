@@ -23,6 +23,10 @@ internal sealed class ProducerSequenceState
 
     public short Epoch { get; private set; }
 
+    /// <summary>When (Unix ms, the broker's clock) the producer last appended here, or the partition was reopened;
+    /// drives producer.id.expiration.ms. Set by the owning partition.</summary>
+    public long LastAppendMs { get; set; }
+
     /// <summary>
     /// Decides what to do with a batch before it is appended (BRIEF §4). Returns
     /// <see cref="SequenceCheck.Append"/>, <see cref="SequenceCheck.Duplicate"/> (with the offset the

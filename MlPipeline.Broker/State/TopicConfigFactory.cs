@@ -27,18 +27,35 @@ public sealed class TopicConfigFactory(BrokerOptions options)
         MaxMessageBytes = options.MaxMessageBytes,
     };
 
+    /// <summary>
+    /// Applies the request's configs to the broker defaults, checked as Kafka checks them: a name given twice, an
+    /// unknown name, a value that is not a number or out of range (segment.bytes 1 MiB–1 GiB as Kafka 4; retention.ms
+    /// and retention.bytes ≥ -1; max.message.bytes ≥ 0) is INVALID_CONFIG with a message naming it.
+    /// </summary>
     public ErrorCode TryCreate(IReadOnlyList<(string Name, string? Value)> configs, out TopicConfig config, out string? errorMessage)
     {
         config = Default;
         errorMessage = null;
         if (configs.Count == 0) return ErrorCode.None;
         var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in configs)
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, rawValue) in configs)
         {
-            if (value is null) continue; // null = "use the default"
+            if (!seen.Add(name))
+            {
+                errorMessage = $"Config {name} is given more than once";
+                return ErrorCode.InvalidConfig;
+            }
+            if (!SupportedNames.Contains(name))
+            {
+                errorMessage = $"Unsupported topic config {name}; supported: {string.Join(", ", SupportedNames)}";
+                return ErrorCode.InvalidConfig;
+            }
+            if (rawValue is null) continue; // null = "use the default"
+            string value = rawValue.Trim(); // Kafka trims config values too
             if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long number))
             {
-                errorMessage = $"Config {name}={value} is not a number";
+                errorMessage = $"Config {name}={rawValue} is not a number";
                 return ErrorCode.InvalidConfig;
             }
             switch (name)
@@ -49,16 +66,14 @@ public sealed class TopicConfigFactory(BrokerOptions options)
                 case RetentionBytes when number >= -1:
                     config = config with { RetentionBytes = number };
                     break;
-                case SegmentBytes when number is >= 14 and <= int.MaxValue:
+                case SegmentBytes when number is >= BrokerOptionsValidator.MinSegmentBytes and <= BrokerOptionsValidator.MaxSegmentBytes:
                     config = config with { SegmentBytes = (int)number };
                     break;
                 case MaxMessageBytes when number is >= 0 and <= int.MaxValue:
                     config = config with { MaxMessageBytes = (int)number };
                     break;
                 default:
-                    errorMessage = SupportedNames.Contains(name)
-                        ? $"Config {name}={value} is out of range"
-                        : $"Unsupported topic config {name}; supported: {string.Join(", ", SupportedNames)}";
+                    errorMessage = $"Config {name}={rawValue} is out of range; allowed: {AllowedRange(name)}";
                     return ErrorCode.InvalidConfig;
             }
             overrides[name] = value;
@@ -66,6 +81,13 @@ public sealed class TopicConfigFactory(BrokerOptions options)
         config = config with { Overrides = overrides };
         return ErrorCode.None;
     }
+
+    private static string AllowedRange(string name) => name switch
+    {
+        SegmentBytes => $"{BrokerOptionsValidator.MinSegmentBytes}-{BrokerOptionsValidator.MaxSegmentBytes}",
+        MaxMessageBytes => $"0-{int.MaxValue}",
+        _ => "-1 or more",
+    };
 
     /// <summary>The current value of a supported config, formatted as Kafka reports it.</summary>
     public static string ValueOf(TopicConfig config, string name) => name switch

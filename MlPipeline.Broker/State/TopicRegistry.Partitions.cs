@@ -34,14 +34,15 @@ public sealed partial class TopicRegistry
                 return (ErrorCode.InvalidPartitions, $"Topic '{name}' currently has {current} partitions, which is higher than the requested {newTotal}");
             if (newTotal == current)
                 return (ErrorCode.InvalidPartitions, $"Topic '{name}' already has {current} partitions");
-            if (newTotal > MaxPartitions)
-                return (ErrorCode.InvalidPartitions, $"Number of partitions must be at most {MaxPartitions}, was {newTotal}");
+            if (newTotal > _options.MaxPartitionsPerTopic)
+                return (ErrorCode.InvalidPartitions, $"Number of partitions must be at most {_options.MaxPartitionsPerTopic} (broker max_partitions_per_topic), was {newTotal}");
             if (assignments is not null && AssignmentError(assignments, newTotal - current, nodeId) is { } assignmentError)
                 return (ErrorCode.InvalidReplicaAssignment, assignmentError);
+            if (TotalLimitError(newTotal - current) is { } limitError)
+                return (ErrorCode.PolicyViolation, limitError);
             if (validateOnly) return (ErrorCode.None, null);
 
-            AddPartitionsLocked(topic, newTotal);
-            return (ErrorCode.None, null);
+            return AddPartitionsLocked(topic, newTotal);
         }
     }
 
@@ -60,7 +61,7 @@ public sealed partial class TopicRegistry
         return null;
     }
 
-    private void AddPartitionsLocked(TopicState topic, int newTotal)
+    private (ErrorCode Error, string? Message) AddPartitionsLocked(TopicState topic, int newTotal)
     {
         var grown = topic.Descriptor with { PartitionCount = newTotal };
         var partitions = new PartitionState[newTotal];
@@ -77,17 +78,23 @@ public sealed partial class TopicRegistry
             // The store replaces the stored descriptor atomically, so a restart recovers either the old count or the new.
             _store.CreateTopic(grown);
         }
-        catch
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             for (int i = topic.Partitions.Count; i < opened; i++) partitions[i].Close();
-            throw;
+            LogGrowFailed(ex, grown.Name, _options.DataDirectory ?? "memory", ex.Message);
+            return (ErrorCode.KafkaStorageError, $"Partitions of '{grown.Name}' could not be stored: {ex.Message}");
         }
 
         // Readers hold whichever snapshot they looked up; a request that still sees the old one answers
         // UNKNOWN_TOPIC_OR_PARTITION for a new partition, and clients retry after refreshing metadata.
         _topics[grown.Name] = new TopicState(grown, partitions);
+        _totalPartitions += newTotal - topic.Partitions.Count;
         LogPartitionsAdded(grown.Name, topic.Partitions.Count, newTotal);
+        return (ErrorCode.None, null);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Adding partitions to {Topic} in {StorageLocation} failed, the client gets KAFKA_STORAGE_ERROR: {Reason}")]
+    private partial void LogGrowFailed(Exception exception, string topic, string storageLocation, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Grew topic {Topic} from {OldPartitions} to {NewPartitions} partitions")]
     private partial void LogPartitionsAdded(string topic, int oldPartitions, int newPartitions);

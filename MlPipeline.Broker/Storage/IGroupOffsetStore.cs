@@ -24,4 +24,10 @@ public interface IGroupOffsetStore
 
     /// <summary>Forgets a group's commits entirely.</summary>
     void DeleteGroup(string group);
+
+    /// <summary>
+    /// Forgets the group's commits made before <paramref name="committedBeforeMs"/> (Unix ms), and the group itself
+    /// when none remain (offsets.retention.minutes for a group that never had members). Returns how many were removed.
+    /// </summary>
+    int ExpireOffsets(string group, long committedBeforeMs);
 }

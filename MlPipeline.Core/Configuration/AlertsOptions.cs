@@ -1,4 +1,4 @@
-using MlPipeline.Core.Monitoring.Alerts;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Configuration;
 
@@ -30,6 +30,9 @@ public sealed class AlertsOptions
     public DriftRuleOptions Drift { get; set => field = value ?? new(); } = new();
 
     public BrokerUnreachableRuleOptions BrokerUnreachable { get; set => field = value ?? new(); } = new();
+
+    /// <summary>Appends to the embedded broker's log failing (disk full, read-only, failing device).</summary>
+    public AlertRuleOptions BrokerStorage { get; set => field = value ?? new(); } = new() { Severity = AlertSeverity.Critical };
 }
 
 /// <summary>What every rule has: whether it runs and how loud it is.</summary>

@@ -1,9 +1,8 @@
 using System.Collections.Frozen;
 using Confluent.Kafka;
-using MlPipeline.Broker;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Training;
-using MlPipeline.Core.Monitoring.Alerts;
 
 namespace MlPipeline.Core.Configuration;
 
@@ -36,7 +35,7 @@ internal static class ConfigEnumSpellings
             ],
             [typeof(AutoOffsetReset)] = [("earliest", AutoOffsetReset.Earliest), ("latest", AutoOffsetReset.Latest)],
             [typeof(BrokerMode)] = [("embedded", BrokerMode.Embedded), ("external", BrokerMode.External)],
-            [typeof(FlushPolicy)] = [("interval", FlushPolicy.Interval), ("always", FlushPolicy.Always)],
+            [typeof(BrokerFlushPolicy)] = [("interval", BrokerFlushPolicy.Interval), ("always", BrokerFlushPolicy.Always)],
             [typeof(MissingValuePolicy)] =
             [
                 ("reject", MissingValuePolicy.Reject), ("fill_default", MissingValuePolicy.FillDefault),

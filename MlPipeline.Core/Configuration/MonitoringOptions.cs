@@ -12,6 +12,11 @@ public sealed class MonitoringOptions
     /// <summary>Seconds between Kafka health checks. <value>Default 30.</value></summary>
     public int HealthCheckIntervalSeconds { get; set; } = 30;
 
+    /// <summary>Seconds between background collections of Kafka's state (broker, topics, consumer lag) that
+    /// <c>/api/status</c>, <c>/health</c>, the dashboard and the alert rules read; a lower
+    /// <see cref="HealthCheckIntervalSeconds"/> shortens it. Requests never ask the broker themselves. <value>Default 5.</value></summary>
+    public int StatusIntervalSeconds { get; set; } = 5;
+
     /// <summary>Seconds covered by each point of the throughput time series (the last 60 points are kept).
     /// <value>Default 5.</value></summary>
     public int ThroughputBucketSeconds { get; set; } = 5;

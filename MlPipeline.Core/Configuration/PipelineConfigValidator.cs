@@ -89,6 +89,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "training.threads", training.Threads, 0, 1_024);
         InRange(errors, "training.min_rows", training.MinRows, 2, int.MaxValue);
         InRange(errors, "training.retrain_every_rows", training.RetrainEveryRows, 0, int.MaxValue);
+        InRange(errors, "training.max_queued_trainings", training.MaxQueuedTrainings, 1, 10_000);
         if (!ModelStore.IsValidName(training.ModelName))
         {
             errors.InvalidValue("training.model_name", training.ModelName,
@@ -120,6 +121,7 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "serving.max_batch_requests", serving.MaxBatchRequests, 1, 100_000);
         InRange(errors, "serving.batch_size", serving.BatchSize, 1, 1_000_000);
         InRange(errors, "serving.engine_pool_size", serving.EnginePoolSize, 1, 1_024);
+        InRange(errors, "serving.max_waiting_http_predictions", serving.MaxWaitingHttpPredictions, 1, 1_000_000);
     }
 
     private static void NotBlank(ConfigurationErrorList errors, string keyPath, string? value, string expected)
@@ -284,6 +286,7 @@ public sealed partial class PipelineConfigValidator
     {
         InRange(errors, "monitoring.metrics_interval_seconds", monitoring.MetricsIntervalSeconds, 1, 86_400);
         InRange(errors, "monitoring.health_check_interval_seconds", monitoring.HealthCheckIntervalSeconds, 1, 86_400);
+        InRange(errors, "monitoring.status_interval_seconds", monitoring.StatusIntervalSeconds, 1, 3_600);
         InRange(errors, "monitoring.throughput_bucket_seconds", monitoring.ThroughputBucketSeconds, 1, 3_600);
         if (InRange(errors, "monitoring.drift_window_size", monitoring.DriftWindowSize, 10, 1_000_000))
         {
@@ -347,7 +350,25 @@ public sealed partial class PipelineConfigValidator
             errors.InvalidValue("broker.data_dir", broker.DataDir, "is empty; expected a directory path");
         }
 
-        InRange(errors, "broker.partitions", broker.Partitions, 1, 10_000);
+        if (InRange(errors, "broker.max_partitions_per_topic", broker.MaxPartitionsPerTopic, 1, 10_000))
+        {
+            InRange(errors, "broker.partitions", broker.Partitions, 1, broker.MaxPartitionsPerTopic);
+        }
+
+        InRange(errors, "broker.max_partitions", broker.MaxPartitions, 1, 1_000_000);
+        InRange(errors, "broker.fetch_max_bytes", broker.FetchMaxBytes, 1024, int.MaxValue);
+        InRange(errors, "broker.max_connections", broker.MaxConnections, 1, 1_000_000);
+        InRange(errors, "broker.max_connections_per_ip", broker.MaxConnectionsPerIp, 1, 1_000_000);
+        InRange(errors, "broker.socket_request_max_bytes", broker.SocketRequestMaxBytes, 1024, int.MaxValue);
+        InRange(errors, "broker.offsets_retention_minutes", broker.OffsetsRetentionMinutes, 1, int.MaxValue);
+        InRange(errors, "broker.producer_id_expiration_ms", broker.ProducerIdExpirationMs, 1, long.MaxValue);
+        // Anyone who reaches an unauthenticated broker can read, write and delete every topic: exposing it is a choice.
+        if (broker.Mode == BrokerMode.Embedded && !broker.AllowUnauthenticatedRemote && !string.IsNullOrWhiteSpace(broker.Host)
+            && !LoopbackHost.IsLoopback(broker.Host))
+        {
+            errors.InvalidValue("broker.host", broker.Host,
+                "can be reached from other machines and the embedded broker has no authentication; use 127.0.0.1, or set broker.allow_unauthenticated_remote: true");
+        }
         if (InRange(errors, "broker.replication_factor", broker.ReplicationFactor, 1, short.MaxValue)
             && broker.Mode == BrokerMode.Embedded && broker.ReplicationFactor != 1)
         {

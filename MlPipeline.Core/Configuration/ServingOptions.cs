@@ -30,4 +30,12 @@ public sealed class ServingOptions
     /// <summary>ML.NET prediction engines kept per loaded model (they are not thread-safe, so each concurrent scorer
     /// takes one). <value>Default 8.</value></summary>
     public int EnginePoolSize { get; set; } = 8;
+
+    /// <summary>Refuse HTTP predictions beyond <see cref="MaxWaitingHttpPredictions"/> with 503 and Retry-After at once.
+    /// false turns the bound off (callers then pile up while the service is slow). <value>Default true.</value></summary>
+    public bool LoadShedding { get; set; } = true;
+
+    /// <summary>HTTP prediction calls (<c>/api/predict</c>, <c>/api/predict/batch</c>) inside this node at once, sending
+    /// or waiting for their result; one more is refused. <value>Default 256.</value></summary>
+    public int MaxWaitingHttpPredictions { get; set; } = 256;
 }

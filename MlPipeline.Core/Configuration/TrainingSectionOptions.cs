@@ -38,6 +38,12 @@ public sealed class TrainingSectionOptions
     /// <summary>Also train on all stored data of a model after this many new rows; 0 = off. <value>Default 0.</value></summary>
     public int RetrainEveryRows { get; set; }
 
+    /// <summary>
+    /// Trainings that may wait at once across models, 1-10000 (one per model; further requests for a model join its
+    /// waiting one). Beyond it POST /api/train answers 503. <value>Default 100.</value>
+    /// </summary>
+    public int MaxQueuedTrainings { get; set; } = 100;
+
     /// <summary>Model name a dataset trains when its request names none. <value>Default <c>sales</c>.</value></summary>
     public string ModelName { get; set; } = "sales";
 

@@ -27,6 +27,8 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton(settingsFactory);
         services.TryAddSingleton<KafkaMessageSerializer>();
         services.TryAddSingleton<KafkaMessageFactory>();
+        // The one door of every librdkafka admin call in the process (see KafkaAdminGate).
+        services.TryAddSingleton<KafkaAdminGate>();
         services.TryAddSingleton(provider => new KafkaProducerManager(
             provider.GetRequiredService<KafkaMessagingSettings>().Producer,
             provider.GetRequiredService<KafkaMessageSerializer>(),
@@ -48,8 +50,11 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton(provider =>
         {
             var settings = provider.GetRequiredService<KafkaMessagingSettings>();
-            return new TopicAdministrator(settings.Admin, provider.GetRequiredService<ILogger<TopicAdministrator>>(), settings.AdminRequestTimeout);
+            return new TopicAdministrator(
+                settings.Admin, provider.GetRequiredService<ILogger<TopicAdministrator>>(), settings.AdminRequestTimeout, provider.GetRequiredService<KafkaAdminGate>());
         });
+        // The admin API unless the host registered another way to create its topics (the embedded broker, in-process).
+        services.TryAddSingleton<ITopicCreator>(provider => provider.GetRequiredService<TopicAdministrator>());
         services.TryAddSingleton(provider =>
         {
             var settings = provider.GetRequiredService<KafkaMessagingSettings>();
@@ -58,7 +63,8 @@ public static class MessagingServiceCollectionExtensions
                 settings.Health,
                 provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<ILogger<KafkaHealthChecker>>(),
-                provider.GetRequiredService<KafkaConsumerManager>());
+                provider.GetRequiredService<KafkaConsumerManager>(),
+                provider.GetRequiredService<KafkaAdminGate>());
         });
         return services;
     }

@@ -5,13 +5,14 @@ namespace MlPipeline.Core.Monitoring;
 
 /// <summary>
 /// Collects a <see cref="MonitoringSnapshot"/>: stage figures from <see cref="MessageFlowStatistics"/> and the consumer
-/// manager's subscriptions, broker reachability and consumer lag through <see cref="KafkaHealthChecker"/> (the one place
-/// that reads committed offsets and watermarks), models, drift and predictions from their trackers.
+/// manager's subscriptions, broker reachability and consumer lag from the background collector's
+/// <see cref="KafkaStatusSnapshots"/> (building a snapshot never calls the broker), models, drift and predictions from
+/// their trackers.
 /// </summary>
 public sealed class MonitoringSnapshotBuilder(
     MessageFlowStatistics flow,
     KafkaConsumerManager consumers,
-    KafkaHealthChecker health,
+    KafkaStatusSnapshots kafkaStatus,
     ModelStatusTracker models,
     FeatureDriftMonitor drift,
     PredictionStatistics predictions,
@@ -21,13 +22,17 @@ public sealed class MonitoringSnapshotBuilder(
     // Throughput is averaged over this much recent time (at least one bucket).
     private static readonly TimeSpan ThroughputWindow = TimeSpan.FromSeconds(30);
 
-    public async Task<MonitoringSnapshot> BuildAsync(CancellationToken cancellationToken) =>
-        await BuildAsync(await health.GetReportAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    // A starting service's first collection takes a broker round trip or two; callers wait that long at most.
+    private static readonly TimeSpan FirstCollectionWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>Builds on a health report the caller already has (one broker round trip instead of two).</summary>
-    public async Task<MonitoringSnapshot> BuildAsync(KafkaHealthReport report, CancellationToken cancellationToken)
+    public async Task<MonitoringSnapshot> BuildAsync(CancellationToken cancellationToken) =>
+        Build(await kafkaStatus.GetAsync(FirstCollectionWait, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Builds on the Kafka status snapshot the caller already has.</summary>
+    public MonitoringSnapshot Build(KafkaStatusSnapshot kafka)
     {
-        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(kafka);
+        var report = kafka.Report;
         var subscriptions = consumers.Subscriptions;
         var groupIds = subscriptions.Select(subscription => subscription.GroupId)
             .Concat(flow.Groups)
@@ -35,16 +40,11 @@ public sealed class MonitoringSnapshotBuilder(
             .Order(StringComparer.Ordinal)
             .ToArray();
 
-        IReadOnlyList<ConsumerGroupLag> lag = [];
-        if (report.BrokerReachable)
-        {
-            var known = report.ConsumerGroups.ToDictionary(group => group.GroupId, StringComparer.Ordinal);
-            var read = await health.ReadConsumerGroupLagAsync(groupIds.Where(id => !known.ContainsKey(id)), cancellationToken).ConfigureAwait(false);
-            lag = known.Values.Where(group => group.Partitions.Count > 0 || groupIds.Contains(group.GroupId))
-                .Concat(read)
+        IReadOnlyList<ConsumerGroupLag> lag = report.BrokerReachable
+            ? kafka.Lag.Where(group => group.Partitions.Count > 0 || groupIds.Contains(group.GroupId))
                 .OrderBy(group => group.GroupId, StringComparer.Ordinal)
-                .ToArray();
-        }
+                .ToArray()
+            : [];
 
         return new MonitoringSnapshot(
             timeProvider.GetUtcNow(),

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Serving;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 
 namespace MlPipeline.Core.Serving;
@@ -15,13 +16,8 @@ public static class PredictionRequestMessages
     {
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentNullException.ThrowIfNull(body);
-        var data = new JsonObject { [PredictionRequest.FeaturesField] = body[PredictionRequest.FeaturesField]!.DeepClone() };
-        if (body[PredictionRequest.ModelField] is { } model)
-        {
-            data[PredictionRequest.ModelField] = model.DeepClone();
-        }
-
-        return factory.Create(MessageType.PredictionRequest, source, data);
+        var payload = new PredictionRequestPayload(body[PredictionRequest.FeaturesField]!.DeepClone(), body[PredictionRequest.ModelField]?.DeepClone());
+        return factory.Create(MessageType.PredictionRequest, source, payload, ContractJson.PredictionRequest);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using MlPipeline.Core.Contracts;
+
 namespace MlPipeline.Core.Serving;
 
 /// <summary>Where a request id stands in <see cref="PredictionResultCache"/>.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Contracts;
+using MlPipeline.Core.Messaging.Reading;
 using MlPipeline.Core.Messaging;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Envelope;

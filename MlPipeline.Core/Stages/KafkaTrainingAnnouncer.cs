@@ -1,6 +1,5 @@
-using System.Text.Json.Nodes;
 using MlPipeline.Core.Configuration;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Training;
@@ -16,7 +15,7 @@ public sealed class KafkaTrainingAnnouncer(KafkaProducerManager producer, KafkaM
     {
         ArgumentNullException.ThrowIfNull(trainingEvent);
         var metadata = new EnvelopeMetadata { DatasetId = trainingEvent.DatasetId };
-        var message = messages.Create(MessageType.ModelTraining, Source, DatasetPayloadJson.ToData(trainingEvent), metadata);
+        var message = messages.Create(MessageType.ModelTraining, Source, trainingEvent, ContractJson.ModelTraining, metadata);
         return producer.SendAsync(config.Topics.ModelTrainingTopic, message, trainingEvent.Model, cancellationToken);
     }
 
@@ -24,17 +23,10 @@ public sealed class KafkaTrainingAnnouncer(KafkaProducerManager producer, KafkaM
     {
         ArgumentNullException.ThrowIfNull(metadata);
         var report = metadata.Training;
-        var data = new JsonObject
-        {
-            ["model"] = metadata.Name,
-            ["version"] = metadata.Version,
-            ["dataset_id"] = report.DatasetId,
-            ["trainer"] = report.TrainingOptions.Trainer.ToString(),
-            ["metrics"] = DatasetPayloadJson.ToData(report.Metrics),
-            ["train_row_count"] = report.TrainRowCount,
-            ["holdout_row_count"] = report.HoldoutRowCount,
-        };
-        var message = messages.Create(MessageType.ModelEvaluation, Source, data, new EnvelopeMetadata { DatasetId = report.DatasetId });
+        var evaluation = new ModelEvaluationReport(
+            metadata.Name, metadata.Version, report.DatasetId, report.TrainingOptions.Trainer.ToString(), report.Metrics, report.TrainRowCount, report.HoldoutRowCount);
+        var message = messages.Create(
+            MessageType.ModelEvaluation, Source, evaluation, ContractJson.ModelEvaluation, new EnvelopeMetadata { DatasetId = report.DatasetId });
         return producer.SendAsync(config.Topics.ModelEvaluationTopic, message, metadata.Name, cancellationToken);
     }
 }

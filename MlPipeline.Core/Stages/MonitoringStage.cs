@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Stages;
 
@@ -99,7 +99,7 @@ public sealed class MonitoringStage(
         // In order, each removed only once the broker has it: a failed send is retried at the next tick.
         while (topics.IsReady && unpublishedAlerts.TryPeek(out var alert))
         {
-            var message = messages.Create(MessageType.Alert, Source, MonitoringJson.ToData(alert));
+            var message = messages.Create(MessageType.Alert, Source, alert, ContractJson.Alert);
             await producer.SendAsync(options.AlertsTopic, message, alert.Rule, cancellationToken).ConfigureAwait(false);
             unpublishedAlerts.Dequeue();
         }
@@ -107,11 +107,12 @@ public sealed class MonitoringStage(
 
     private async Task OnModelTrainingAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        if (message.Envelope.MessageType != MessageType.ModelTraining
-            || MonitoringJson.FromData<ModelTrainingEvent>(message.Envelope.Data) is not { } trainingEvent)
+        if (message.Envelope.MessageType != MessageType.ModelTraining)
         {
             return;
         }
+
+        var trainingEvent = message.Envelope.ReadData(ContractJson.ModelTraining);
 
         models.Apply(trainingEvent, message.Envelope.Timestamp);
         if (trainingEvent is { Event: ModelTrainingEventKind.Promoted, Version: { } version })
@@ -191,15 +192,3 @@ public sealed class MonitoringStage(
         logger.Log(level, "Alert {Status} [{Severity}] {Rule} {Subject}: {Message}", alert.Status, alert.Severity, alert.Rule, alert.Subject, alert.Message);
     }
 }
-
-/// <summary>The <c>data</c> of a MONITORING envelope on <c>pipeline_monitoring</c>.</summary>
-public sealed record PipelineMonitoringData(
-    DateTimeOffset At,
-    bool BrokerReachable,
-    IReadOnlyList<StageSnapshot> Stages,
-    IReadOnlyList<MlPipeline.Core.Messaging.Health.ConsumerGroupLag> Lag,
-    IReadOnlyDictionary<string, long> Produced,
-    int OpenAlerts);
-
-/// <summary>The <c>data</c> of a MONITORING envelope on <c>model_monitoring</c> (key = model name).</summary>
-public sealed record ModelMonitoringData(DateTimeOffset At, ModelSnapshot Model, IReadOnlyList<FeatureDrift> Drift, PredictionSnapshot? Predictions);

@@ -4,12 +4,13 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Configuration;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
+using MlPipeline.Core.Processing;
 
 namespace MlPipeline.Core.Stages;
 
@@ -28,7 +29,6 @@ public sealed class ProcessingStage(
     RawChunkProcessor chunks,
     TopicProvisioningService topics,
     PipelineConfig config,
-    TimeProvider timeProvider,
     ILogger<ProcessingStage> logger) : BackgroundService
 {
     public const string Source = "processing";
@@ -56,7 +56,7 @@ public sealed class ProcessingStage(
 
     private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        var raw = message.Envelope.ReadData(DatasetPayloadJson.RawData);
+        var raw = message.Envelope.ReadData(ContractJson.RawData);
         switch (raw.Kind)
         {
             case DatasetMessageKinds.Rows:
@@ -84,33 +84,22 @@ public sealed class ProcessingStage(
 
     private Task ForwardAsync(ConsumedMessage source, ProcessedDataPayload payload, CancellationToken cancellationToken)
     {
-        var processed = messages.CreateReply(source.Envelope, MessageType.ProcessedData, Source, payload, DatasetPayloadJson.ProcessedData);
+        var processed = messages.CreateReply(source.Envelope, MessageType.ProcessedData, Source, payload, ContractJson.ProcessedData);
         return producer.SendAsync(config.Topics.ProcessedDataTopic, processed, payload.DatasetId, cancellationToken);
     }
 
     private async Task DeadLetterAsync(ConsumedMessage source, RawDataPayload raw, RawRow row, string reason, CancellationToken cancellationToken)
     {
-        if (!config.ErrorHandling.EnableDeadLetterQueue)
-        {
-            logger.LogWarning("Row {Row} of {DatasetId} rejected (dead-letter disabled): {Reason}", row.RowNumber, raw.DatasetId, reason);
-            return;
-        }
-
         var payload = new RejectedRowPayload(DatasetMessageKinds.RejectedRow, raw.DatasetId, row.RowNumber, row.Values, reason);
-        var envelope = messages.CreateReply(source.Envelope, MessageType.RawData, Source, payload, DatasetPayloadJson.RejectedRow);
-        // The same dlq_* headers the consumer manager writes, so one tool reads every dead-letter record.
+        var envelope = messages.CreateReply(source.Envelope, MessageType.RawData, Source, payload, ContractJson.RejectedRow);
         var headers = new Headers
         {
             { KafkaHeaderNames.MessageType, Encoding.UTF8.GetBytes(MessageType.RawData.ToWireName()) },
-            { KafkaHeaderNames.DeadLetterError, Encoding.UTF8.GetBytes(reason) },
-            { KafkaHeaderNames.DeadLetterSourceTopic, Encoding.UTF8.GetBytes(source.Topic) },
-            { KafkaHeaderNames.DeadLetterSourcePartition, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
-            { KafkaHeaderNames.DeadLetterSourceOffset, Encoding.UTF8.GetBytes(source.Offset.Value.ToString(CultureInfo.InvariantCulture)) },
-            { KafkaHeaderNames.DeadLetterFailedAt, Encoding.UTF8.GetBytes(timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)) },
             { DatasetIdHeader, Encoding.UTF8.GetBytes(raw.DatasetId) },
             { RowNumberHeader, Encoding.UTF8.GetBytes(row.RowNumber.ToString(CultureInfo.InvariantCulture)) },
         };
-        await producer.SendRawAsync(
-            config.ErrorHandling.DeadLetterTopic, Encoding.UTF8.GetBytes(raw.DatasetId), serializer.Serialize(envelope), headers, cancellationToken);
+        var letter = new DeadLetter(
+            source.TopicPartitionOffset, reason, Encoding.UTF8.GetBytes(raw.DatasetId), serializer.Serialize(envelope), headers);
+        await consumers.DeadLetters.PublishAsync(letter, cancellationToken);
     }
 }

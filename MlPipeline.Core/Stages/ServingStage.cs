@@ -1,12 +1,15 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
+using MlPipeline.Core.Messaging.Reading;
 using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Core.Stages;
@@ -89,18 +92,26 @@ public sealed class ServingStage(
     {
         if (!serializer.TryDeserialize(record.Message.Value, out var envelope, out _)
             || envelope.MessageType != MessageType.ModelTraining
-            || !IsPromotion(envelope.Data, out var model))
+            || ReadTrainingEvent(envelope) is not { Event: ModelTrainingEventKind.Promoted } promotion)
         {
             return;
         }
 
-        promotions.Writer.TryWrite(model ?? (record.Message.Key is { } key ? Encoding.UTF8.GetString(key) : string.Empty));
+        // An event without a model name is about the model its key names.
+        promotions.Writer.TryWrite(promotion.Model ?? (record.Message.Key is { } key ? Encoding.UTF8.GetString(key) : string.Empty));
     }
 
-    private static bool IsPromotion(JsonObject data, out string? model)
+    // Another producer's event this version cannot read is not a promotion it could act on.
+    private static ModelTrainingEvent? ReadTrainingEvent(KafkaMessage envelope)
     {
-        model = data["model"] is JsonValue name && name.TryGetValue<string>(out var text) ? text : null;
-        return data["event"] is JsonValue kind && kind.TryGetValue<string>(out var value) && value == "promoted";
+        try
+        {
+            return envelope.ReadData(ContractJson.ModelTraining);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private async Task SwapOnPromotionAsync(CancellationToken cancellationToken)

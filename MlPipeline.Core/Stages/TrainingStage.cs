@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MlPipeline.Core.Configuration;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Training;
@@ -46,7 +46,7 @@ public sealed class TrainingStage(
 
     private async Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
     {
-        var payload = message.Envelope.ReadData(DatasetPayloadJson.ProcessedData);
+        var payload = message.Envelope.ReadData(ContractJson.ProcessedData);
         var store = await stores.GetAsync(cancellationToken);
         await store.RecordSchemaAsync(payload.DatasetId, payload.Schema, cancellationToken);
         // One call per message: the store writes its rows in batches of performance.batch_processing_size lines, one

@@ -5,8 +5,9 @@ using MlPipeline.Core.Training;
 namespace MlPipeline.Core.Stages;
 
 /// <summary>
-/// Runs queued training, one run at a time (training is CPU-heavy; two at once would only slow both). On start it
-/// requeues the datasets a previous run recorded as needing training but never finished.
+/// Runs queued training, one run at a time (training is CPU-heavy; two at once would only slow both), so a model never
+/// trains twice at once. On start it requeues the datasets a previous run recorded as needing training but never
+/// finished.
 /// </summary>
 public sealed class TrainingWorker(
     TrainingQueue queue,
@@ -25,17 +26,20 @@ public sealed class TrainingWorker(
                 queue.Enqueue(new QueuedTraining(pending, DatasetCompleted: true));
             }
 
-            await foreach (var training in queue.Reader.ReadAllAsync(stoppingToken))
+            while (true)
             {
-                if (training.DatasetCompleted && training.Request.DatasetId is { } datasetId && jobs.IsDone(datasetId))
+                var training = await queue.DequeueAsync(stoppingToken);
+                var notDone = training.CompletedDatasets.Where(datasetId => !jobs.IsDone(datasetId)).ToList();
+                // A redelivered end marker of a dataset that already trained asks for nothing new.
+                if (!training.RequestedByCaller && notDone.Count == 0)
                 {
                     continue;
                 }
 
                 await runner.RunAsync(training.Request, stoppingToken);
-                if (training.DatasetCompleted)
+                foreach (var datasetId in notDone)
                 {
-                    jobs.MarkDone(training.Request);
+                    jobs.MarkDone(new TrainingRequest(training.Request.Model, datasetId));
                 }
             }
         }

@@ -1,3 +1,5 @@
+using MlPipeline.Core.Contracts;
+
 namespace MlPipeline.Core.Training;
 
 /// <summary>One stored version of a model as listed: when, on what, and how well.</summary>

@@ -1,9 +1,7 @@
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 
 namespace MlPipeline.Core.Training;
-
-/// <summary>Holdout metrics of a regression model.</summary>
-public sealed record RegressionMetricsSummary(double RSquared, double RootMeanSquaredError, double MeanAbsoluteError);
 
 /// <summary>When training ran (UTC) and how long each phase took.</summary>
 public sealed record TrainingTimings(

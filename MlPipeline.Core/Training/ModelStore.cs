@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML;
 using MlPipeline.Core.Data;
+using MlPipeline.Core.Storage;
 
 namespace MlPipeline.Core.Training;
 
@@ -143,10 +144,12 @@ public sealed partial class ModelStore
             }
 
             var pointer = new CurrentModelPointer(name, version, timeProvider.GetUtcNow());
-            var temp = Path.Combine(root, name, $".current-{Guid.NewGuid():N}.tmp");
-            await WriteJsonAsync(temp, pointer, cancellationToken).ConfigureAwait(false);
-            // rename(2) replaces the destination atomically: readers never see a partial pointer.
-            File.Move(temp, Path.Combine(root, name, CurrentFile), overwrite: true);
+            // Readers never see a partial pointer, and a promotion that returned survives a power cut.
+            await AtomicFile.WriteAsync(
+                    Path.Combine(root, name, CurrentFile),
+                    (stream, token) => JsonSerializer.SerializeAsync(stream, pointer, ModelStoreJson.Options, token),
+                    cancellationToken)
+                .ConfigureAwait(false);
             return pointer;
         }
         finally

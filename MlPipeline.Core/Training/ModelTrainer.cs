@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 
 namespace MlPipeline.Core.Training;

@@ -2,45 +2,10 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
-using MlPipeline.Core.Data.Ingestion;
 
 namespace MlPipeline.Core.Training;
-
-/// <summary>Where the training stage keeps processed rows. Maps to the <c>training.data_directory</c> config keys.</summary>
-public sealed record TrainingDataStoreOptions
-{
-    /// <summary>Directory holding one append-only <c>.jsonl</c> file per dataset.</summary>
-    /// <value>Defaults to <c>data/training</c>.</value>
-    public string Directory { get; init; } = Path.Combine("data", "training");
-
-    /// <summary>
-    /// Whether each write is forced to the disk (fsync) rather than only to the OS. The OS flush
-    /// already survives a process crash; fsync also survives a power cut, at a large cost per write.
-    /// </summary>
-    /// <value>Defaults to false.</value>
-    public bool FlushToDisk { get; init; }
-
-    /// <summary>
-    /// Most lines <see cref="TrainingDataStore.AddRangeAsync"/> writes as one buffer with one flush (and one fsync when
-    /// <see cref="FlushToDisk"/>): <c>performance.batch_processing_size</c>. Larger means fewer system calls per row
-    /// and a larger buffer; a crash mid-write loses only the torn tail of one batch, which redelivery restores.
-    /// </summary>
-    /// <value>Defaults to 1000.</value>
-    public int WriteBatchRows { get; init; } = 1_000;
-}
-
-/// <summary>How far a dataset has arrived.</summary>
-/// <param name="ExpectedRows">The row count from the dataset-end marker, or null before it arrived.</param>
-public sealed record DatasetProgress(string DatasetId, long AcceptedRows, long RejectedRows, long? ExpectedRows)
-{
-    /// <summary>True once the end marker arrived and every row it announced was stored or reported rejected.</summary>
-    public bool IsComplete => ExpectedRows is { } expected && AcceptedRows + RejectedRows >= expected;
-}
-
-/// <summary>What one <see cref="TrainingDataStore.AddRangeAsync"/> call stored; row numbers already stored are not counted.</summary>
-public readonly record struct StoredRowCounts(int NewRows, int NewRejections);
 
 /// <summary>
 /// Keeps each dataset's processed rows on disk as they arrive, so training survives restarts and
@@ -57,16 +22,10 @@ public readonly record struct StoredRowCounts(int NewRows, int NewRejections);
 /// </summary>
 public sealed class TrainingDataStore : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private readonly TrainingDataStoreOptions options;
 
     // dataset id => its index and writer; the dictionary itself is guarded by locking it.
-    private readonly Dictionary<string, DatasetState> datasets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dataset> datasets = new(StringComparer.Ordinal);
 
     private TrainingDataStore(TrainingDataStoreOptions options)
     {
@@ -82,10 +41,10 @@ public sealed class TrainingDataStore : IAsyncDisposable
         var store = new TrainingDataStore(options);
         foreach (var path in Directory.EnumerateFiles(options.Directory, "*.jsonl"))
         {
-            var state = await LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            if (state is not null)
+            var dataset = await LoadAsync(path, options.FlushToDisk, cancellationToken).ConfigureAwait(false);
+            if (dataset is not null)
             {
-                store.datasets[state.DatasetId] = state;
+                store.datasets[dataset.Index.DatasetId] = dataset;
             }
         }
 
@@ -136,13 +95,13 @@ public sealed class TrainingDataStore : IAsyncDisposable
         await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var entries = new List<StoredEntry>(Math.Min(rows.Count + rejections.Count, options.WriteBatchRows));
+            var entries = new List<TrainingDataLine>(Math.Min(rows.Count + rejections.Count, options.WriteBatchRows));
             var inThisCall = new HashSet<long>();
             int newRows = 0, newRejections = 0;
             foreach (var entry in rows.Select(RowEntry).Concat(rejections.Select(rejection => RejectedEntry(datasetId, rejection))))
             {
                 var number = entry.RowNumber!.Value;
-                if (state.RowNumbers.Contains(number) || !inThisCall.Add(number))
+                if (state.Index.RowNumbers.Contains(number) || !inThisCall.Add(number))
                 {
                     continue;
                 }
@@ -178,12 +137,12 @@ public sealed class TrainingDataStore : IAsyncDisposable
         await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (state.ExpectedRows == expectedRows)
+            if (state.Index.ExpectedRows == expectedRows)
             {
                 return;
             }
 
-            await WriteBatchAsync(state, [new StoredEntry { Kind = EntryKind.End, DatasetId = datasetId, ExpectedRows = expectedRows }], cancellationToken)
+            await WriteBatchAsync(state, [new TrainingDataLine { Kind = TrainingDataLineKind.End, DatasetId = datasetId, ExpectedRows = expectedRows }], cancellationToken)
                 .ConfigureAwait(false);
         }
         finally
@@ -200,12 +159,12 @@ public sealed class TrainingDataStore : IAsyncDisposable
         await state.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (state.Schema is not null && JsonSerializer.Serialize(state.Schema, JsonOptions) == JsonSerializer.Serialize(schema, JsonOptions))
+            if (state.Index.Schema is not null && TrainingDataLineCodec.SameSchema(state.Index.Schema, schema))
             {
                 return;
             }
 
-            await WriteBatchAsync(state, [new StoredEntry { Kind = EntryKind.Schema, DatasetId = datasetId, Schema = schema }], cancellationToken)
+            await WriteBatchAsync(state, [new TrainingDataLine { Kind = TrainingDataLineKind.Schema, DatasetId = datasetId, Schema = schema }], cancellationToken)
                 .ConfigureAwait(false);
         }
         finally
@@ -224,38 +183,38 @@ public sealed class TrainingDataStore : IAsyncDisposable
 
     public DatasetProgress GetProgress(string datasetId)
     {
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        return state?.Progress() ?? new DatasetProgress(datasetId, 0, 0, null);
+        return state?.Index.Progress() ?? new DatasetProgress(datasetId, 0, 0, null);
     }
 
     public bool IsComplete(string datasetId) => GetProgress(datasetId).IsComplete;
 
     public DatasetSchema? GetSchema(string datasetId)
     {
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        return state?.CurrentSchema();
+        return state?.Index.CurrentSchema();
     }
 
     /// <summary>How many separate row-number ranges the dataset's index holds (1 when rows arrived in order): its memory cost.</summary>
     public int IndexedRangeCount(string datasetId)
     {
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        return state?.IndexedRangeCount() ?? 0;
+        return state?.Index.IndexedRangeCount() ?? 0;
     }
 
     /// <summary>
@@ -265,30 +224,27 @@ public sealed class TrainingDataStore : IAsyncDisposable
     /// </summary>
     public async IAsyncEnumerable<ProcessedRow> ReadRowsAsync(string datasetId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var path = PathFor(datasetId);
-        DatasetState? state;
+        Dataset? state;
         lock (datasets)
         {
             datasets.TryGetValue(datasetId, out state);
         }
 
-        if (state is null || !File.Exists(path))
+        if (state is null || !File.Exists(state.Lines.Path))
         {
             yield break;
         }
 
-        var committed = state.CommittedLength();
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(new PrefixReadStream(file, committed), Encoding.UTF8);
+        using var reader = new StreamReader(state.Lines.OpenPrefix(state.Index.CommittedLength()), Encoding.UTF8);
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            if (!TryParse(line, out var entry))
+            if (!TrainingDataLineCodec.TryRead(line, out var entry))
             {
                 // Every committed byte belongs to a whole line: a bad one is corruption, never a write in progress.
-                throw new InvalidDataException($"Corrupt line in '{path}' before its end.");
+                throw new InvalidDataException($"Corrupt line in '{state.Lines.Path}' before its end.");
             }
 
-            if (entry.Kind == EntryKind.Row && entry.Row is not null)
+            if (entry.Kind == TrainingDataLineKind.Row && entry.Row is not null)
             {
                 yield return entry.Row;
             }
@@ -309,7 +265,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        List<DatasetState> all;
+        List<Dataset> all;
         lock (datasets)
         {
             all = [.. datasets.Values];
@@ -321,11 +277,7 @@ public sealed class TrainingDataStore : IAsyncDisposable
             await state.WriteGate.WaitAsync().ConfigureAwait(false);
             try
             {
-                if (state.Writer is not null)
-                {
-                    await state.Writer.DisposeAsync().ConfigureAwait(false);
-                    state.Writer = null;
-                }
+                await state.Lines.DisposeAsync().ConfigureAwait(false);
             }
             finally
             {
@@ -334,30 +286,30 @@ public sealed class TrainingDataStore : IAsyncDisposable
         }
     }
 
-    private static StoredEntry RowEntry(ProcessedRow row)
+    private static TrainingDataLine RowEntry(ProcessedRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return new StoredEntry { Kind = EntryKind.Row, DatasetId = row.DatasetId, RowNumber = row.RowNumber, Row = row };
+        return new TrainingDataLine { Kind = TrainingDataLineKind.Row, DatasetId = row.DatasetId, RowNumber = row.RowNumber, Row = row };
     }
 
-    private static StoredEntry RejectedEntry(string datasetId, RowRejection rejection)
+    private static TrainingDataLine RejectedEntry(string datasetId, RowRejection rejection)
     {
         ArgumentNullException.ThrowIfNull(rejection);
-        return new StoredEntry { Kind = EntryKind.Rejected, DatasetId = datasetId, RowNumber = rejection.RowNumber, Reason = rejection.Reason };
+        return new TrainingDataLine { Kind = TrainingDataLineKind.Rejected, DatasetId = datasetId, RowNumber = rejection.RowNumber, Reason = rejection.Reason };
     }
 
     /// <summary>
     /// Appends <paramref name="entries"/> as one buffer of lines with one write and one flush, then (only then) adds them
     /// to the index, so the index never claims a row the file lacks. The caller holds the dataset's write lock.
     /// </summary>
-    private async Task<StoredRowCounts> WriteBatchAsync(DatasetState state, IReadOnlyList<StoredEntry> entries, CancellationToken cancellationToken)
+    private async Task<StoredRowCounts> WriteBatchAsync(Dataset state, IReadOnlyList<TrainingDataLine> entries, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(entries.Count * 256);
         using (var json = new Utf8JsonWriter(buffer))
         {
             foreach (var entry in entries)
             {
-                WriteEntry(json, entry);
+                TrainingDataLineCodec.Write(json, entry);
                 json.Flush();
                 buffer.GetSpan(1)[0] = (byte)'\n';
                 buffer.Advance(1);
@@ -365,131 +317,18 @@ public sealed class TrainingDataStore : IAsyncDisposable
             }
         }
 
-        state.Writer ??= new FileStream(PathFor(state.DatasetId), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete);
-        var lengthBefore = state.Writer.Position;
-        try
-        {
-            // One write call per batch: a concurrent reader sees whole lines and at most one partial last line.
-            await state.Writer.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            await state.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (options.FlushToDisk)
-            {
-                state.Writer.Flush(flushToDisk: true);
-            }
-        }
-        catch (Exception)
-        {
-            // Whatever part of the batch reached the file is cut off again, so the file keeps matching the index
-            // (and a retry does not leave the same row twice in the file).
-            await CutBackAsync(state, lengthBefore).ConfigureAwait(false);
-            throw;
-        }
-
-        return state.Apply(entries, committedLength: state.Writer.Position);
+        var length = await state.Lines.AppendAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        return state.Index.Apply(entries, committedLength: length);
     }
 
-    /// <summary>
-    /// One line's JSON. Rows and rejections, one per CSV record, are written by hand: the reflection serializer cost
-    /// more CPU per row than cleaning the row did (docs/benchmarks.md, `ingest`). The bytes are exactly what
-    /// <c>JsonSerializer.Serialize(entry, JsonOptions)</c> writes, which stays the path for the rare end and schema
-    /// lines and the reader's format (TrainingDataStoreLineFormatTests compare both byte for byte).
-    /// </summary>
-    private static void WriteEntry(Utf8JsonWriter json, StoredEntry entry)
-    {
-        switch (entry)
-        {
-            case { Kind: EntryKind.Row, RowNumber: { } rowNumber, Row: { } row, Reason: null, ExpectedRows: null, Schema: null }:
-                json.WriteStartObject();
-                json.WriteString("kind"u8, "Row"u8);
-                json.WriteString("dataset_id"u8, entry.DatasetId);
-                json.WriteNumber("row_number"u8, rowNumber);
-                json.WritePropertyName("row"u8);
-                WriteRow(json, row);
-                json.WriteEndObject();
-                break;
-            case { Kind: EntryKind.Rejected, RowNumber: { } rejectedNumber, Row: null, Reason: { } reason, ExpectedRows: null, Schema: null }:
-                json.WriteStartObject();
-                json.WriteString("kind"u8, "Rejected"u8);
-                json.WriteString("dataset_id"u8, entry.DatasetId);
-                json.WriteNumber("row_number"u8, rejectedNumber);
-                json.WriteString("reason"u8, reason);
-                json.WriteEndObject();
-                break;
-            default:
-                JsonSerializer.Serialize(json, entry, JsonOptions);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// A <see cref="ProcessedRow"/> as <see cref="JsonOptions"/> writes it: snake_case in record order, null members left
-    /// out, dictionary keys as they are, null dictionary values kept, and a non-finite number refused (ArgumentException)
-    /// as the serializer refuses it, since these options do not allow named float literals.
-    /// </summary>
-    private static void WriteRow(Utf8JsonWriter json, ProcessedRow row)
-    {
-        json.WriteStartObject();
-        if (row.DatasetId is not null)
-        {
-            json.WriteString("dataset_id"u8, row.DatasetId);
-        }
-
-        json.WriteNumber("row_number"u8, row.RowNumber);
-        if (row.Numeric is not null)
-        {
-            json.WritePropertyName("numeric"u8);
-            json.WriteStartObject();
-            foreach (var (name, number) in row.Numeric)
-            {
-                json.WriteNumber(name, number);
-            }
-
-            json.WriteEndObject();
-        }
-
-        if (row.Categorical is not null)
-        {
-            json.WritePropertyName("categorical"u8);
-            json.WriteStartObject();
-            foreach (var (name, text) in row.Categorical)
-            {
-                json.WriteString(name, text);
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteNumber("label"u8, row.Label);
-        json.WriteEndObject();
-    }
-
-    private async Task CutBackAsync(DatasetState state, long length)
-    {
-        if (state.Writer is { } writer)
-        {
-            state.Writer = null;
-            try
-            {
-                await writer.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (IOException)
-            {
-                // The buffered bytes that failed to write are exactly what is being cut off below.
-            }
-        }
-
-        await using var truncate = new FileStream(PathFor(state.DatasetId), FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
-        truncate.SetLength(Math.Min(length, truncate.Length));
-    }
-
-    private DatasetState GetOrCreate(string datasetId)
+    private Dataset GetOrCreate(string datasetId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(datasetId);
         lock (datasets)
         {
             if (!datasets.TryGetValue(datasetId, out var state))
             {
-                state = new DatasetState(datasetId);
+                state = new Dataset(new DatasetIndex(datasetId), new AppendOnlyLineFile(PathFor(datasetId), options.FlushToDisk));
                 datasets[datasetId] = state;
             }
 
@@ -522,277 +361,43 @@ public sealed class TrainingDataStore : IAsyncDisposable
         return name.ToString();
     }
 
-    private static async Task<DatasetState?> LoadAsync(string path, CancellationToken cancellationToken)
+    private static async Task<Dataset?> LoadAsync(string path, bool flushToDisk, CancellationToken cancellationToken)
     {
-        DatasetState? state = null;
-        long goodLength = 0;
-        long offset = 0;
-        var badLine = false;
-        var pending = new MemoryStream();
-        long fileLength;
-        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
-        {
-            fileLength = stream.Length;
-            var buffer = new byte[64 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                var start = 0;
-                for (var i = 0; i < read; i++)
+        DatasetIndex? index = null;
+        var wholeLines = await AppendOnlyLineFile.RecoverAsync(
+                path,
+                line =>
                 {
-                    if (buffer[i] != (byte)'\n')
+                    if (!TrainingDataLineCodec.TryRead(line, out var entry))
                     {
-                        continue;
+                        return false;
                     }
 
-                    pending.Write(buffer, start, i - start);
-                    offset += pending.Length + 1;
-                    start = i + 1;
-                    var line = Encoding.UTF8.GetString(pending.GetBuffer(), 0, (int)pending.Length);
-                    pending.SetLength(0);
-                    if (badLine)
-                    {
-                        // Our appends only ever damage the tail; a bad line with good data after it is real corruption.
-                        throw new InvalidDataException($"Corrupt line in '{path}' at byte {goodLength}, before the end of the file.");
-                    }
-
-                    if (TryParse(line, out var entry))
-                    {
-                        state ??= new DatasetState(entry.DatasetId);
-                        state.Apply([entry], committedLength: 0);
-                        goodLength = offset;
-                    }
-                    else
-                    {
-                        badLine = true;
-                    }
-                }
-
-                pending.Write(buffer, start, read - start);
-            }
-        }
-
-        if (badLine && pending.Length > 0)
+                    index ??= new DatasetIndex(entry.DatasetId);
+                    index.Apply([entry], committedLength: 0);
+                    return true;
+                },
+                cancellationToken)
+            .ConfigureAwait(false);
+        if (index is null)
         {
-            throw new InvalidDataException($"Corrupt line in '{path}' at byte {goodLength}, before the end of the file.");
+            return null;
         }
 
-        if (goodLength < fileLength)
-        {
-            // A crash mid-append left a torn last line: cut it so the next append starts on a fresh line.
-            await using var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
-            truncate.SetLength(goodLength);
-        }
-
-        state?.Commit(goodLength);
-        return state;
-    }
-
-    private static bool TryParse(string line, out StoredEntry entry)
-    {
-        entry = null!;
-        if (string.IsNullOrWhiteSpace(line))
-        {
-            return false;
-        }
-
-        try
-        {
-            entry = JsonSerializer.Deserialize<StoredEntry>(line, JsonOptions)!;
-            return entry is not null && !string.IsNullOrEmpty(entry.DatasetId);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    [JsonConverter(typeof(JsonStringEnumConverter<EntryKind>))]
-    private enum EntryKind
-    {
-        Row,
-        Rejected,
-        End,
-        Schema,
-    }
-
-    /// <summary>One line of a dataset file.</summary>
-    private sealed record StoredEntry
-    {
-        public EntryKind Kind { get; init; }
-
-        public string DatasetId { get; init; } = string.Empty;
-
-        public long? RowNumber { get; init; }
-
-        public ProcessedRow? Row { get; init; }
-
-        public string? Reason { get; init; }
-
-        public long? ExpectedRows { get; init; }
-
-        public DatasetSchema? Schema { get; init; }
+        index.Commit(wholeLines);
+        return new Dataset(index, new AppendOnlyLineFile(path, flushToDisk));
     }
 
     /// <summary>
-    /// The in-memory index of one dataset file. Its write lock (<see cref="WriteGate"/>) serialises the file's writer
-    /// and the row-number set; the counters, end and schema are also read by other threads, so they change and are
-    /// read under a lock on this object (a snapshot never mixes two batches).
+    /// One dataset: its index, its file, and the lock of its single writer, which serialises the file's appends and
+    /// the index's row-number set (readers use the index's own lock).
     /// </summary>
-    private sealed class DatasetState(string datasetId)
+    private sealed class Dataset(DatasetIndex index, AppendOnlyLineFile lines)
     {
-        private readonly Lock sync = new();
-        private long acceptedRows;
-        private long rejectedRows;
-        private long? expectedRows;
-        private DatasetSchema? schema;
-        private long committedLength;
+        public DatasetIndex Index { get; } = index;
 
-        public string DatasetId { get; } = datasetId;
+        public AppendOnlyLineFile Lines { get; } = lines;
 
         public SemaphoreSlim WriteGate { get; } = new(1, 1);
-
-        /// <summary>Stored row numbers, accepted and rejected alike; only the holder of <see cref="WriteGate"/> touches it.</summary>
-        public RowNumberSet RowNumbers { get; } = new();
-
-        public FileStream? Writer { get; set; }
-
-        // Read by the writer under WriteGate; written only inside Apply.
-        public long? ExpectedRows => expectedRows;
-
-        public DatasetSchema? Schema => schema;
-
-        public DatasetProgress Progress()
-        {
-            lock (sync)
-            {
-                return new DatasetProgress(DatasetId, acceptedRows, rejectedRows, expectedRows);
-            }
-        }
-
-        public DatasetSchema? CurrentSchema()
-        {
-            lock (sync)
-            {
-                return schema;
-            }
-        }
-
-        public int IndexedRangeCount()
-        {
-            lock (sync)
-            {
-                return RowNumbers.RangeCount;
-            }
-        }
-
-        /// <summary>Bytes of the file that hold whole, indexed lines: what a reader may read.</summary>
-        public long CommittedLength()
-        {
-            lock (sync)
-            {
-                return committedLength;
-            }
-        }
-
-        public void Commit(long length)
-        {
-            lock (sync)
-            {
-                committedLength = length;
-            }
-        }
-
-        /// <summary>Indexes <paramref name="entries"/>, just written; the file's whole lines now end at <paramref name="committedLength"/> (0: unchanged).</summary>
-        public StoredRowCounts Apply(IReadOnlyList<StoredEntry> entries, long committedLength)
-        {
-            int newRows = 0, newRejections = 0;
-            lock (sync)
-            {
-                this.committedLength = Math.Max(this.committedLength, committedLength);
-                foreach (var entry in entries)
-                {
-                    switch (entry.Kind)
-                    {
-                        case EntryKind.Row when entry.RowNumber is { } number && RowNumbers.Add(number):
-                            acceptedRows++;
-                            newRows++;
-                            break;
-                        case EntryKind.Rejected when entry.RowNumber is { } number && RowNumbers.Add(number):
-                            rejectedRows++;
-                            newRejections++;
-                            break;
-                        case EntryKind.End:
-                            expectedRows = entry.ExpectedRows;
-                            break;
-                        case EntryKind.Schema:
-                            schema = entry.Schema;
-                            break;
-                    }
-                }
-            }
-
-            return new StoredRowCounts(newRows, newRejections);
-        }
-    }
-
-    /// <summary>Reads the first <c>length</c> bytes of a stream and then reports its end; disposes the stream.</summary>
-    private sealed class PrefixReadStream(Stream inner, long length) : Stream
-    {
-        private long remaining = length;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, remaining)]);
-            remaining -= read;
-            return read;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, remaining)], cancellationToken).ConfigureAwait(false);
-            remaining -= read;
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-            // Read-only: nothing to flush.
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

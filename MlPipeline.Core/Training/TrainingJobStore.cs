@@ -1,5 +1,6 @@
 using System.Text.Json;
-using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Contracts;
+using MlPipeline.Core.Storage;
 
 namespace MlPipeline.Core.Training;
 
@@ -14,6 +15,9 @@ public sealed record TrainingRequest(string Model, string? DatasetId);
 /// </summary>
 public sealed class TrainingJobStore
 {
+    // The job file: the wire contract's JSON policy (snake_case, nulls left out).
+    private static readonly JsonSerializerOptions JobJson = ContractJson.CreateOptions();
+
     private const string PendingSuffix = ".pending.json";
     private const string DoneSuffix = ".done.json";
     private readonly string directory;
@@ -69,7 +73,7 @@ public sealed class TrainingJobStore
             var pending = PathFor(request.DatasetId, PendingSuffix);
             if (File.Exists(pending))
             {
-                File.Move(pending, PathFor(request.DatasetId, DoneSuffix), overwrite: true);
+                AtomicFile.Replace(pending, PathFor(request.DatasetId, DoneSuffix));
             }
             else
             {
@@ -82,22 +86,15 @@ public sealed class TrainingJobStore
 
     private static void Write(string path, TrainingRequest request)
     {
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, request, DatasetPayloadJson.Options);
-            // Durable before the rename: the record stands in for a Kafka offset that is about to be committed.
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        // Durable: the record stands in for a Kafka offset that is about to be committed.
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, request, JobJson));
     }
 
     private static TrainingRequest? Read(string path)
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<TrainingRequest>(File.ReadAllText(path), DatasetPayloadJson.Options) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize<TrainingRequest>(File.ReadAllText(path), JobJson) : null;
         }
         catch (JsonException)
         {

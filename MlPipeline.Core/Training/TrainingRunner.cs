@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 
 namespace MlPipeline.Core.Training;

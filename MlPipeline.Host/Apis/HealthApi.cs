@@ -3,16 +3,22 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MlPipeline.Core.Messaging.Health;
+using MlPipeline.Core.Monitoring;
 
 namespace MlPipeline.Host.Apis;
 
-/// <summary><c>GET /health</c> (every health check, for load balancers and service managers) and <c>GET /api/health/kafka</c>.</summary>
+/// <summary>
+/// <c>GET /health</c> (every health check, for load balancers and service managers) and <c>GET /api/health/kafka</c>.
+/// Both read the background collector's Kafka snapshot (<see cref="KafkaStatusSnapshots"/>); neither calls the broker.
+/// </summary>
 internal static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         // 200 while healthy or degraded (still serving), 503 when unhealthy: what load balancers expect.
+        // GET and HEAD only: routing answers any other method 405 (health checks would otherwise answer every method).
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync })
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .WithTags("Health");
         app.MapGet("/api/health/kafka", GetKafkaHealthAsync)
             .WithTags("Health")
@@ -21,9 +27,9 @@ internal static class HealthApi
     }
 
     internal static async Task<Results<Ok<KafkaHealthReport>, JsonHttpResult<KafkaHealthReport>>> GetKafkaHealthAsync(
-        KafkaHealthChecker checker, CancellationToken cancellationToken)
+        KafkaStatusSnapshots kafkaStatus, CancellationToken cancellationToken)
     {
-        var report = await checker.GetReportAsync(cancellationToken);
+        var report = (await kafkaStatus.GetAsync(TimeSpan.FromSeconds(5), cancellationToken)).Report;
         return report.Status == HealthStatus.Unhealthy
             ? TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable)
             : TypedResults.Ok(report);

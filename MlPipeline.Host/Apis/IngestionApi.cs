@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;
+using MlPipeline.Host.Apis.Http;
 
 namespace MlPipeline.Host.Apis;
 
@@ -18,9 +20,19 @@ internal static class IngestionApi
 
     public sealed record IngestAccepted(string Status, string MessageId, string Message, string DatasetId);
 
+    /// <summary>How a finished upload's file name ends: <c>{dataset_id}.csv</c>.</summary>
+    internal const string UploadSuffix = ".csv";
+
+    /// <summary>How an upload still being received ends; start-up cleanup removes a killed host's partial uploads by it.</summary>
+    internal const string PartialUploadSuffix = ".csv.partial";
+
+    /// <summary>RFC 2046 §5.1.1: a multipart boundary is 1 to 70 characters.</summary>
+    private const int MaxBoundaryLength = 70;
+
     public static IEndpointRouteBuilder MapIngestionApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/ingest", IngestFileAsync)
+            .WithJsonRequestBody<IngestRequest>()
             .WithTags("Ingestion")
             .WithSummary("Ingest a CSV inside the data folder: one RAW_DATA message per row or chunk, then a dataset-end marker.");
         app.MapPost("/api/ingest/upload", IngestUploadAsync)
@@ -32,32 +44,43 @@ internal static class IngestionApi
         return app;
     }
 
-    internal static async Task<Results<Accepted<IngestAccepted>, BadRequest<ProblemDetailsBody>, NotFound<ProblemDetailsBody>, JsonHttpResult<ProblemDetailsBody>>> IngestFileAsync(
-        IngestRequest request, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+    internal static async Task<Results<Accepted<IngestAccepted>, ProblemHttpResult>> IngestFileAsync(
+        HttpRequest httpRequest, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
-        if (InvalidModel(request.Model) is { } invalid)
+        var (request, problem) = await JsonRequestBody.ReadAsync<IngestRequest>(httpRequest, config.Serving.MaxRequestBytes, cancellationToken);
+        if (problem is not null)
         {
-            return TypedResults.BadRequest(invalid);
+            return problem;
+        }
+
+        if (InvalidModel(request!.Model) is { } invalid)
+        {
+            return invalid;
         }
 
         var resolved = paths.Resolve(request.FilePath);
         switch (resolved.Problem)
         {
             case DataPathProblem.OutsideDataFolder:
-                return TypedResults.BadRequest(new ProblemDetailsBody(resolved.Message!));
+                return ApiProblems.BadRequest(resolved.Message!);
             case DataPathProblem.NotFound:
-                return TypedResults.NotFound(new ProblemDetailsBody(resolved.Message!));
+                return ApiProblems.NotFound(resolved.Message!);
         }
 
-        return await SubmitAsync(resolved.FullPath!, request.Model, request.Label, null, ingestions, config, cancellationToken);
+        return await SubmitAsync(httpRequest.HttpContext, resolved.FullPath!, request.Model, request.Label, null, ingestions, config, cancellationToken);
     }
 
-    internal static async Task<Results<Accepted<IngestAccepted>, BadRequest<ProblemDetailsBody>, NotFound<ProblemDetailsBody>, JsonHttpResult<ProblemDetailsBody>>> IngestUploadAsync(
+    internal static async Task<Results<Accepted<IngestAccepted>, ProblemHttpResult>> IngestUploadAsync(
         HttpRequest request, string? model, string? label, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
         if (InvalidModel(model) is { } invalid)
         {
-            return TypedResults.BadRequest(invalid);
+            return invalid;
+        }
+
+        if (UploadProblem(request.ContentType) is { } refused)
+        {
+            return refused;
         }
 
         // A CSV of any size is streamed to disk, never buffered: lift Kestrel's 30 MB default for this endpoint.
@@ -68,40 +91,65 @@ internal static class IngestionApi
 
         var datasetId = ingestions.NewDatasetId();
         var uploads = Directory.CreateDirectory(Path.Combine(paths.DataRoot, config.Data.UploadsDir)).FullName;
-        var target = Path.Combine(uploads, datasetId + ".csv");
-        await using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        var partial = Path.Combine(uploads, datasetId + PartialUploadSuffix);
+        var target = Path.Combine(uploads, datasetId + UploadSuffix);
+        // Whatever stops the upload before it is handed to ingestion (a malformed body, a caller that goes away, a
+        // broken chunk, a full queue) leaves no file behind; a killed host's partial upload is removed at the next start.
+        var handedOver = false;
+        try
         {
-            if (!await CopyBodyAsync(request, file, cancellationToken))
+            string? bodyProblem;
+            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
-                file.Close();
+                bodyProblem = await CopyBodyAsync(request, file, cancellationToken);
+                if (bodyProblem is null && file.Length == 0)
+                {
+                    bodyProblem = "the upload is empty: send the CSV as the body (text/csv) or as a multipart/form-data file";
+                }
+            }
+
+            if (bodyProblem is not null)
+            {
+                return ApiProblems.BadRequest(bodyProblem);
+            }
+
+            File.Move(partial, target);
+
+            var accepted = await SubmitAsync(request.HttpContext, target, model, label, datasetId, ingestions, config, cancellationToken);
+            handedOver = accepted.Result is Accepted<IngestAccepted>;
+            return accepted;
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                File.Delete(partial);
                 File.Delete(target);
-                return TypedResults.BadRequest(new ProblemDetailsBody("multipart/form-data upload has no file part"));
             }
         }
-
-        return await SubmitAsync(target, model, label, datasetId, ingestions, config, cancellationToken);
     }
 
-    internal static async Task<Results<Ok<IngestionProgress>, NotFound<ProblemDetailsBody>>> GetProgressAsync(
+    internal static async Task<Results<Ok<IngestionProgress>, ProblemHttpResult>> GetProgressAsync(
         string datasetId, IngestionService ingestions, TrainingDataStoreProvider stores, TrainingJobStore trainingJobs, CancellationToken cancellationToken)
     {
         var store = await stores.GetAsync(cancellationToken);
         var training = trainingJobs.IsDone(datasetId) ? "done" : trainingJobs.IsPending(datasetId) ? "pending" : null;
         var progress = IngestionProgress.Derive(datasetId, ingestions.Jobs.Get(datasetId), store.GetProgress(datasetId), training);
         return progress is null
-            ? TypedResults.NotFound(new ProblemDetailsBody($"no ingestion '{datasetId}'"))
+            ? ApiProblems.NotFound($"no ingestion '{datasetId}'", "Unknown ingestion")
             : TypedResults.Ok(progress);
     }
 
-    private static async Task<Results<Accepted<IngestAccepted>, BadRequest<ProblemDetailsBody>, NotFound<ProblemDetailsBody>, JsonHttpResult<ProblemDetailsBody>>> SubmitAsync(
-        string path, string? model, string? label, string? datasetId, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<IngestAccepted>, ProblemHttpResult>> SubmitAsync(
+        HttpContext context, string path, string? model, string? label, string? datasetId, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
         var modelName = string.IsNullOrWhiteSpace(model) ? config.Training.ModelName : model;
         var labelColumn = string.IsNullOrWhiteSpace(label) ? config.Data.LabelColumn : label;
         var job = await ingestions.SubmitAsync(path, modelName, labelColumn, datasetId, cancellationToken);
         if (job is null)
         {
-            return TypedResults.Json(new ProblemDetailsBody("too many ingestions are waiting; retry later"), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return ApiProblems.Unavailable(context, $"{config.Data.IngestionQueueCapacity} ingestions are waiting (data.ingestion_queue_capacity); retry later",
+                "Ingestion queue full", TimeSpan.FromSeconds(5));
         }
 
         return TypedResults.Accepted(
@@ -109,39 +157,103 @@ internal static class IngestionApi
             new IngestAccepted("accepted", job.StartMessageId, $"Ingesting '{Path.GetFileName(path)}' as dataset {job.DatasetId} for model '{modelName}'", job.DatasetId));
     }
 
-    private static async Task<bool> CopyBodyAsync(HttpRequest request, Stream destination, CancellationToken cancellationToken)
+    /// <summary>A 415 for a charset the CSV reader (UTF-8) would misread, a 400 for an unusable multipart boundary.</summary>
+    private static ProblemHttpResult? UploadProblem(string? contentTypeHeader)
     {
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        if (contentTypeHeader is null)
         {
-            await request.Body.CopyToAsync(destination, cancellationToken);
-            return true;
+            return null;
         }
 
-        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary))
+        if (!MediaTypeHeaderValue.TryParse(contentTypeHeader, out var contentType))
         {
-            return false;
+            return ApiProblems.UnsupportedMediaType($"Content-Type '{contentTypeHeader}' cannot be parsed; send text/csv or multipart/form-data");
         }
 
-        var reader = new MultipartReader(boundary, request.Body);
-        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        if (JsonRequestBody.UnsupportedCharset(contentType) is { } charset)
         {
-            if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
-            {
-                await section.Body.CopyToAsync(destination, cancellationToken);
-                return true;
-            }
+            return ApiProblems.UnsupportedMediaType($"charset '{charset}' is not supported: send the CSV as UTF-8 (charset=utf-8)");
         }
 
-        return false;
+        if (!IsMultipart(contentType))
+        {
+            return null;
+        }
+
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary);
+        if (StringSegment.IsNullOrEmpty(boundary))
+        {
+            return ApiProblems.BadRequest("multipart/form-data upload has no boundary parameter in its Content-Type");
+        }
+
+        return boundary.Length > MaxBoundaryLength
+            ? ApiProblems.BadRequest($"the multipart boundary is {boundary.Length} characters long; RFC 2046 allows at most {MaxBoundaryLength}")
+            : null;
     }
 
-    private static ProblemDetailsBody? InvalidModel(string? model) =>
+    /// <summary>Copies the CSV (the body, or the multipart file part) to <paramref name="destination"/>; the reason it could not, or null.</summary>
+    private static async Task<string?> CopyBodyAsync(HttpRequest request, Stream destination, CancellationToken cancellationToken)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !IsMultipart(contentType))
+        {
+            await request.Body.CopyToAsync(destination, cancellationToken);
+            return null;
+        }
+
+        var reader = new MultipartReader(HeaderUtilities.RemoveQuotes(contentType.Boundary).Value!, request.Body);
+        try
+        {
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
+                {
+                    await CopySectionAsync(section.Body, destination, cancellationToken);
+                    return null;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is InvalidDataException || (exception is IOException and not BadHttpRequestException))
+        {
+            // MultipartReader's words for a body that does not follow its boundary (no boundary line, a section header
+            // over its limits, the stream ending mid-part).
+            return $"the multipart/form-data body is malformed: {exception.Message}";
+        }
+        catch (MultipartWriteException exception)
+        {
+            throw exception.InnerException!;
+        }
+
+        return "multipart/form-data upload has no file part";
+    }
+
+    /// <summary>
+    /// Copies a multipart section; a failure to write the file (the service's disk) is wrapped so that it is not taken
+    /// for a malformed body, which fails on the read side.
+    /// </summary>
+    private static async Task CopySectionAsync(Stream section, Stream destination, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await section.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            try
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+            catch (IOException exception)
+            {
+                throw new MultipartWriteException(exception);
+            }
+        }
+    }
+
+    private sealed class MultipartWriteException(IOException inner) : Exception(inner.Message, inner);
+
+    private static bool IsMultipart(MediaTypeHeaderValue contentType) =>
+        contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+
+    private static ProblemHttpResult? InvalidModel(string? model) =>
         model is null || ModelStore.IsValidName(model)
             ? null
-            : new ProblemDetailsBody($"model '{model}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
+            : ApiProblems.BadRequest($"model '{model}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
 }
-
-/// <summary>The body of a 4xx/5xx answer: one clear sentence.</summary>
-internal sealed record ProblemDetailsBody(string Error);

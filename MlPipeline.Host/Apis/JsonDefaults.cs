@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Host.Apis;
 
@@ -10,10 +11,12 @@ internal static class JsonDefaults
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.PropertyNamingPolicy = ContractJson.NamingPolicy;
         options.DictionaryKeyPolicy = null;
+        // A key given twice is refused, not silently resolved to one of the two values.
+        options.AllowDuplicateProperties = false;
         if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
-            options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            options.Converters.Add(new JsonStringEnumConverter(ContractJson.NamingPolicy));
         return options;
     }
 }

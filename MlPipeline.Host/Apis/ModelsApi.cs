@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Training;
+using MlPipeline.Host.Apis.Http;
 
 namespace MlPipeline.Host.Apis;
 
@@ -18,7 +20,10 @@ internal static class ModelsApi
 
     public sealed record TrainRequest(string? DatasetId, string? Model);
 
-    public sealed record TrainAccepted(string Status, string Model, string? DatasetId);
+    /// <param name="Status"><c>queued</c> (a new training) or <c>joined</c> (the model's waiting training).</param>
+    /// <param name="TrainingId">The waiting training this request is part of.</param>
+    /// <param name="DatasetId">What it will train on: one dataset, or null for all stored data of the model.</param>
+    public sealed record TrainAccepted(string Status, string TrainingId, string Model, string? DatasetId);
 
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
@@ -27,8 +32,12 @@ internal static class ModelsApi
         models.MapGet("/{name}", GetModelAsync).WithSummary("A model's stored versions (with holdout metrics) and its current version.");
         models.MapGet("/{name}/{version:int}", GetVersionAsync).WithSummary("The metadata stored with one model version.");
         app.MapPost("/api/train", TrainAsync)
+            .WithJsonRequestBody<TrainRequest>()
             .WithTags("Models")
-            .WithSummary("Train a model on one stored dataset, or on all stored data of that model; runs in the background.");
+            .WithSummary("Train a model on one stored dataset, or on all stored data of that model; runs in the background.")
+            .WithDescription("202 with the training's id. A model has at most one training waiting: a request for a model that has one "
+                + "joins it (status 'joined'); requests for different datasets of one model merge into a run on all its data. "
+                + "503 with Retry-After while training.max_queued_trainings trainings wait.");
         return app;
     }
 
@@ -44,12 +53,12 @@ internal static class ModelsApi
         return TypedResults.Ok<IReadOnlyList<ModelSummary>>(summaries);
     }
 
-    internal static async Task<Results<Ok<ModelDetails>, NotFound<ProblemDetailsBody>, BadRequest<ProblemDetailsBody>>> GetModelAsync(
+    internal static async Task<Results<Ok<ModelDetails>, ProblemHttpResult>> GetModelAsync(
         string name, ModelStore store, CancellationToken cancellationToken)
     {
         if (!ModelStore.IsValidName(name))
         {
-            return TypedResults.BadRequest(new ProblemDetailsBody($"'{name}' is not a valid model name"));
+            return ApiProblems.BadRequest($"'{name}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
         }
 
         var versions = new List<ModelVersionSummary>();
@@ -64,44 +73,58 @@ internal static class ModelsApi
 
         if (versions.Count == 0)
         {
-            return TypedResults.NotFound(new ProblemDetailsBody($"no model '{name}'"));
+            return ApiProblems.NotFound($"no model '{name}'", "Unknown model");
         }
 
         return TypedResults.Ok(new ModelDetails(name, await store.GetCurrentAsync(name, cancellationToken), versions));
     }
 
-    internal static async Task<Results<Ok<ModelMetadata>, NotFound<ProblemDetailsBody>, BadRequest<ProblemDetailsBody>>> GetVersionAsync(
+    internal static async Task<Results<Ok<ModelMetadata>, ProblemHttpResult>> GetVersionAsync(
         string name, int version, ModelStore store, CancellationToken cancellationToken)
     {
         if (!ModelStore.IsValidName(name))
         {
-            return TypedResults.BadRequest(new ProblemDetailsBody($"'{name}' is not a valid model name"));
+            return ApiProblems.BadRequest($"'{name}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
         }
 
         var metadata = await store.GetMetadataAsync(name, version, cancellationToken);
         return metadata is null
-            ? TypedResults.NotFound(new ProblemDetailsBody($"model '{name}' has no version {version}"))
+            ? ApiProblems.NotFound($"model '{name}' has no version {version}", "Unknown model version")
             : TypedResults.Ok(metadata);
     }
 
-    internal static async Task<Results<Accepted<TrainAccepted>, NotFound<ProblemDetailsBody>, BadRequest<ProblemDetailsBody>>> TrainAsync(
-        TrainRequest request, TrainingDataStoreProvider stores, TrainingJobStore jobs, TrainingQueue queue, PipelineConfig config, CancellationToken cancellationToken)
+    internal static async Task<Results<Accepted<TrainAccepted>, ProblemHttpResult>> TrainAsync(
+        HttpRequest httpRequest, TrainingDataStoreProvider stores, TrainingJobStore jobs, TrainingQueue queue, PipelineConfig config, CancellationToken cancellationToken)
     {
-        if (request.Model is { } requested && !ModelStore.IsValidName(requested))
+        var (request, problem) = await JsonRequestBody.ReadAsync<TrainRequest>(httpRequest, config.Serving.MaxRequestBytes, cancellationToken);
+        if (problem is not null)
         {
-            return TypedResults.BadRequest(new ProblemDetailsBody($"'{requested}' is not a valid model name"));
+            return problem;
+        }
+
+        if (request!.Model is { } requested && !ModelStore.IsValidName(requested))
+        {
+            return ApiProblems.BadRequest($"'{requested}' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'");
         }
 
         var store = await stores.GetAsync(cancellationToken);
         if (request.DatasetId is { } datasetId && !store.ListDatasets().Contains(datasetId, StringComparer.Ordinal))
         {
-            return TypedResults.NotFound(new ProblemDetailsBody($"no stored dataset '{datasetId}'"));
+            return ApiProblems.NotFound($"no stored dataset '{datasetId}'", "Unknown dataset");
         }
 
         var model = request.Model
             ?? (request.DatasetId is null ? null : jobs.ModelOf(request.DatasetId))
             ?? config.Training.ModelName;
-        queue.Enqueue(new QueuedTraining(new TrainingRequest(model, request.DatasetId), DatasetCompleted: false));
-        return TypedResults.Accepted("/api/models/" + model, new TrainAccepted("queued", model, request.DatasetId));
+        var ticket = queue.TryEnqueue(new QueuedTraining(new TrainingRequest(model, request.DatasetId), DatasetCompleted: false));
+        if (ticket.Outcome == TrainingQueueOutcome.Full)
+        {
+            return ApiProblems.Unavailable(httpRequest.HttpContext,
+                $"{queue.Capacity} trainings are waiting (training.max_queued_trainings); retry once some have run",
+                "Training queue full", TimeSpan.FromSeconds(30));
+        }
+
+        return TypedResults.Accepted("/api/models/" + model, new TrainAccepted(
+            ticket.Outcome == TrainingQueueOutcome.Joined ? "joined" : "queued", ticket.TrainingId!, model, ticket.Request!.DatasetId));
     }
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Monitoring.Alerts;
 using MlPipeline.Host.Hosting;
 using Prometheus;

@@ -1,12 +1,12 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.OpenApi;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Serving;
+using MlPipeline.Host.Apis.Http;
 
 namespace MlPipeline.Host.Apis;
 
@@ -44,7 +44,8 @@ internal static class PredictionsApi
         PredictionResultCache Cache,
         PredictionResultsListener Listener,
         KafkaProducerManager Producer,
-        KafkaMessageFactory MessageFactory);
+        KafkaMessageFactory MessageFactory,
+        PredictionAdmission Admission);
 
     public static IEndpointRouteBuilder MapPredictionsApi(this IEndpointRouteBuilder app)
     {
@@ -76,8 +77,11 @@ internal static class PredictionsApi
         [FromQuery(Name = "wait_ms")] int? waitMs,
         CancellationToken cancellationToken)
     {
+        using var admission = services.Admission.TryEnter();
+        if (!admission.Admitted)
+            return Overloaded(request, services.Admission);
         var serving = services.Config.Serving;
-        var (body, problem) = await ReadJsonObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
+        var (body, problem) = await JsonRequestBody.ReadObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
         if (problem is not null)
             return problem;
         if (!PredictionRequest.TryParse(body!, serving.DefaultModel, out _, out var error))
@@ -113,8 +117,11 @@ internal static class PredictionsApi
         [FromQuery(Name = "wait_ms")] int? waitMs,
         CancellationToken cancellationToken)
     {
+        using var admission = services.Admission.TryEnter();
+        if (!admission.Admitted)
+            return Overloaded(request, services.Admission);
         var serving = services.Config.Serving;
-        var (body, problem) = await ReadJsonObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
+        var (body, problem) = await JsonRequestBody.ReadObjectAsync(request, serving.MaxRequestBytes, cancellationToken);
         if (problem is not null)
             return problem;
         if (body!["requests"] is not JsonArray requests || requests.Count == 0)
@@ -170,21 +177,6 @@ internal static class PredictionsApi
         };
     }
 
-    /// <summary>
-    /// Documents a JSON request body without <c>Accepts</c>: that metadata would make routing answer a wrong content type
-    /// with a bare 415 before the handler can explain it.
-    /// </summary>
-    private static RouteHandlerBuilder WithJsonRequestBody<TBody>(this RouteHandlerBuilder builder) =>
-        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
-        {
-            var schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken);
-            operation.RequestBody = new OpenApiRequestBody
-            {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
-            };
-        });
-
     private static PredictionCompleted Completed(string messageId, PredictionResult result) => new("completed", messageId, result);
 
     private static KafkaMessage CreateRequestMessage(KafkaMessageFactory factory, JsonObject body) =>
@@ -201,45 +193,19 @@ internal static class PredictionsApi
                 detail: "This instance is still connecting to the prediction results topic; retry shortly.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
 
+    /// <summary>Load shedding (<see cref="PredictionAdmission"/>): refused at once, with when to come back.</summary>
+    private static ProblemHttpResult Overloaded(HttpRequest request, PredictionAdmission admission)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(
+            title: "Too many predictions in progress",
+            detail: $"This node already has {admission.Limit} HTTP predictions in progress (serving.max_waiting_http_predictions); retry after 1 s.",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
     private static ProblemHttpResult KafkaUnavailable(string detail) =>
         TypedResults.Problem(title: "Kafka did not accept the request", detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(title: "Invalid prediction request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
-
-    /// <summary>The body as a JSON object, or the 400 that says why it is not one.</summary>
-    private static async Task<(JsonObject? Body, ProblemHttpResult? Problem)> ReadJsonObjectAsync(
-        HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        if (!request.HasJsonContentType())
-            return (null, BadRequest($"Content-Type must be application/json, got '{request.ContentType ?? "none"}'"));
-        var tooLarge = $"the body exceeds {maxBytes} bytes (serving.max_request_bytes)";
-        if (request.ContentLength > maxBytes)
-            return (null, BadRequest(tooLarge));
-
-        // Content-Length may be absent (chunked): read at most one byte past the limit.
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > maxBytes)
-                return (null, BadRequest(tooLarge));
-        }
-
-        JsonNode? root;
-        try
-        {
-            root = buffer.Length == 0 ? null : JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-        }
-        catch (JsonException exception)
-        {
-            return (null, BadRequest($"the body is not valid JSON: {exception.Message}"));
-        }
-
-        return root is JsonObject body
-            ? (body, null)
-            : (null, BadRequest($"the body must be a JSON object, got {root?.GetValueKind().ToString() ?? "nothing"}"));
-    }
 }

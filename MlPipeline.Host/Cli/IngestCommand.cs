@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Training;
@@ -89,7 +90,7 @@ internal static class IngestCommand
                 return ExitCodes.Failure;
             }
 
-            var trainingEvent = DatasetPayloadJson.FromData<ModelTrainingEvent>(outcome.Data);
+            var trainingEvent = outcome.ReadData(ContractJson.ModelTraining);
             if (trainingEvent.Event == ModelTrainingEventKind.Failed)
             {
                 await context.Console.Error.WriteLineAsync($"error: training model '{trainingEvent.Model}' on {job.DatasetId} failed: {trainingEvent.Reason}");
@@ -108,7 +109,7 @@ internal static class IngestCommand
     {
         if (datasetId is null || message.MessageType != MessageType.ModelTraining)
             return false;
-        var trainingEvent = DatasetPayloadJson.FromData<ModelTrainingEvent>(message.Data);
+        var trainingEvent = message.ReadData(ContractJson.ModelTraining);
         return trainingEvent.DatasetId == datasetId && trainingEvent.Event is ModelTrainingEventKind.Completed or ModelTrainingEventKind.Failed;
     }
 

@@ -6,7 +6,7 @@ using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Health;
 using MlPipeline.Core.Messaging.Producing;
-using MlPipeline.Core.Serving;
+using MlPipeline.Core.Messaging.Reading;
 
 namespace MlPipeline.Host.Cli;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Serving;
 using MlPipeline.Host.Apis;

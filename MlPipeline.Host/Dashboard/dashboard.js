@@ -109,7 +109,11 @@ async function refresh() {
   try {
     const [status, alerts] = await Promise.all(["/api/status", "/api/alerts"].map(async url => {
       const response = await fetch(url, { cache: "no-store" });
-      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      // Every API error is an RFC 7807 problem: show its detail sentence when there is one.
+      if (!response.ok) {
+        const problem = await response.json().catch(() => null);
+        throw new Error(`${url}: HTTP ${response.status}${problem && problem.detail ? ` - ${problem.detail}` : ""}`);
+      }
       return response.json();
     }));
     const health = document.getElementById("health");

@@ -1,6 +1,7 @@
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Data.Ingestion;
+using MlPipeline.Core.Processing;
 using MlPipeline.Core.Stages;
 using MlPipeline.Core.Training;
 
@@ -33,7 +34,7 @@ internal static class DataPipelineRegistration
         services.AddSingleton(new TrainingDataStoreProvider(
             training.ToDataStoreOptions() with { WriteBatchRows = config.Performance.BatchProcessingSize }));
         services.AddSingleton(_ => new TrainingJobStore(Path.Combine(stateDirectory, "jobs")));
-        services.AddSingleton<TrainingQueue>();
+        services.AddSingleton(new TrainingQueue(training.MaxQueuedTrainings));
         services.AddSingleton(sp => new ModelTrainer(training.ToTrainingOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ModelStore(training.ToModelStoreOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new PromotionPolicy(training.ToPromotionOptions()));
@@ -48,6 +49,8 @@ internal static class DataPipelineRegistration
             sp.GetRequiredService<ITrainingAnnouncer>(),
             sp.GetRequiredService<ILogger<TrainingRunner>>()));
 
+        // First: a killed process's half-written files go before any stage starts.
+        services.AddHostedService<LeftoverFileCleanup>();
         services.AddHostedService<IngestionStage>();
         services.AddHostedService<ProcessingStage>();
         services.AddHostedService<TrainingStage>();

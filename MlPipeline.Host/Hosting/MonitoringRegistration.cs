@@ -47,7 +47,7 @@ internal static class MonitoringRegistration
             sp.GetRequiredService<ILogger<ModelBaselineLoader>>()));
         services.AddSingleton<LatestMonitoringSnapshot>();
         services.AddSingleton(sp => new AlertTracker(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(alerts.CooldownSeconds)));
-        AddAlertRules(services, alerts);
+        AddAlertRules(services, alerts, config);
         services.AddSingleton<MonitoringSnapshotBuilder>();
         services.AddSingleton<MonitoringGauges>();
         services.AddSingleton<PrometheusExporter>();
@@ -70,7 +70,7 @@ internal static class MonitoringRegistration
     }
 
     /// <summary>One <see cref="IAlertRule"/> per enabled rule of the <c>alerts:</c> section; the stage evaluates them all.</summary>
-    private static void AddAlertRules(IServiceCollection services, AlertsOptions alerts)
+    private static void AddAlertRules(IServiceCollection services, AlertsOptions alerts, PipelineConfig config)
     {
         void Add(AlertRuleOptions rule, Func<IServiceProvider, IAlertRule> create)
         {
@@ -87,6 +87,11 @@ internal static class MonitoringRegistration
         Add(alerts.ModelRegression, _ => new ModelRegressionRule(alerts.ModelRegression));
         Add(alerts.Drift, _ => new DriftRule(alerts.Drift));
         Add(alerts.BrokerUnreachable, _ => new BrokerUnreachableRule(alerts.BrokerUnreachable));
+        // Only the embedded broker's storage can be read in process; an external cluster has its own monitoring.
+        if (config.Broker.Mode == BrokerMode.Embedded)
+        {
+            Add(alerts.BrokerStorage, sp => new BrokerStorageRule(alerts.BrokerStorage, new EmbeddedBrokerStorageProbe(sp.GetRequiredService<KafkaEndpoint>())));
+        }
     }
 }
 

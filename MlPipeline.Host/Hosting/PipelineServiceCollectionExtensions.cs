@@ -3,6 +3,7 @@ using MlPipeline.Core.Messaging;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Health;
+using MlPipeline.Core.Monitoring;
 
 namespace MlPipeline.Host.Hosting;
 
@@ -19,6 +20,8 @@ internal static class PipelineServiceCollectionExtensions
         {
             // First hosted service: stopped last, after every stage has committed (see EmbeddedBrokerService).
             services.AddHostedService<EmbeddedBrokerService>();
+            // The pipeline's topics are created in-process, whether or not clients may administer topics.
+            services.AddSingleton<ITopicCreator, EmbeddedBrokerTopicCreator>();
         }
 
         // Second: stopped after the stages, just before the broker (see KafkaClientShutdownService).
@@ -35,7 +38,19 @@ internal static class PipelineServiceCollectionExtensions
         services.AddSingleton(new TopicProvisioningOptions(PipelineTopics.Specs(config), RetryDelay: TimeSpan.FromSeconds(2)));
         services.AddSingleton<TopicProvisioningService>();
         services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioningService>());
-        services.AddHealthChecks().AddCheck<KafkaHealthChecker>(KafkaHealthCheckName);
+        // Kafka's state is collected in the background, once per interval; /health and the status endpoints read it.
+        services.AddSingleton<KafkaStatusSnapshots>();
+        var statusInterval = TimeSpan.FromSeconds(Math.Min(config.Monitoring.StatusIntervalSeconds, config.Monitoring.HealthCheckIntervalSeconds));
+        services.AddSingleton(sp => new KafkaStatusCollector(
+            sp.GetRequiredService<KafkaHealthChecker>(),
+            sp.GetRequiredService<KafkaStatusSnapshots>(),
+            sp.GetRequiredService<KafkaConsumerManager>(),
+            sp.GetRequiredService<MessageFlowStatistics>(),
+            statusInterval,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<KafkaStatusCollector>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<KafkaStatusCollector>());
+        services.AddHealthChecks().AddCheck<KafkaStatusSnapshots>(KafkaHealthCheckName);
         return services;
     }
 

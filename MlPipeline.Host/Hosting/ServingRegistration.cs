@@ -45,6 +45,7 @@ internal static class ServingRegistration
         services.AddSingleton<ServingStage>();
         services.AddHostedService(sp => sp.GetRequiredService<ServingStage>());
 
+        services.AddSingleton(new PredictionAdmission(serving.LoadShedding, serving.MaxWaitingHttpPredictions));
         services.AddSingleton(sp => new PredictionResultCache(
             serving.ResultsCacheSize, TimeSpan.FromSeconds(serving.ResultsTtlSeconds), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new PredictionResultsListenerOptions(

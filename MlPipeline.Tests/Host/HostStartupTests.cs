@@ -49,6 +49,24 @@ public sealed class HostStartupTests
     }
 
     [Test]
+    public async Task EmbeddedMode_WithClientTopicAdminOff_StillCreatesEveryConfiguredTopic_ButRefusesAClientsCreateTopics()
+    {
+        await using var host = await PipelineHostRunner.StartAsync(
+            "broker:\n  mode: embedded\n  port: 0\n  allow_client_topic_admin: false\n  data_dir: \"{dir}/broker\"\n");
+
+        Assert.That(async () => (await GetJsonAsync(host, "/api/topics")).GetProperty("missing_configured_topics").GetArrayLength(),
+            Is.Zero.After(20_000, 200));
+        using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig
+        {
+            BootstrapServers = host.Service<MlPipeline.Host.Hosting.KafkaEndpoint>().BootstrapServers,
+            SocketTimeoutMs = 5_000,
+        }).Build();
+        var failure = Assert.ThrowsAsync<Confluent.Kafka.Admin.CreateTopicsException>(() => admin.CreateTopicsAsync(
+            [new Confluent.Kafka.Admin.TopicSpecification { Name = "not-allowed", NumPartitions = 1, ReplicationFactor = 1 }]));
+        Assert.That(failure!.Results.Single().Error.Code, Is.EqualTo(Confluent.Kafka.ErrorCode.ClusterAuthorizationFailed));
+    }
+
+    [Test]
     public async Task ExternalMode_NothingListening_ReportsBrokerUnreachableWithinTimeout()
     {
         int deadPort = ClosedPort();

@@ -37,20 +37,25 @@ public sealed class PipelineHostRunner : IAsyncDisposable
     /// Starts a host from the sections in <paramref name="yaml"/> (every other key keeps its default). Unless the
     /// YAML says otherwise the broker is embedded on a free port with data under the test's directory.
     /// <c>{dir}</c> in the YAML stands for that directory. <paramref name="addLogging"/> may add a provider (e.g. to
-    /// record warnings); the minimum level stays Warning.
+    /// record warnings); the minimum level stays Warning. <paramref name="configureEmbeddedBroker"/> may replace the
+    /// embedded broker's services (its storage).
     /// </summary>
     public static async Task<PipelineHostRunner> StartAsync(
         string yaml = "",
         IReadOnlyDictionary<string, string?>? environment = null,
         CancellationToken cancellationToken = default,
-        Action<ILoggingBuilder>? addLogging = null)
+        Action<ILoggingBuilder>? addLogging = null,
+        Action<IServiceCollection>? configureEmbeddedBroker = null)
     {
         var directory = new TemporaryDirectory();
         try
         {
             string configPath = System.IO.Path.Combine(directory.Path, "kafka_config.yaml");
             await File.WriteAllTextAsync(configPath, WithTestDefaults(yaml.Replace("{dir}", directory.Path, StringComparison.Ordinal), directory.Path), cancellationToken);
-            var settings = new PipelineHostSettings(configPath, environment ?? new Dictionary<string, string?>(), []);
+            var settings = new PipelineHostSettings(configPath, environment ?? new Dictionary<string, string?>(), [])
+            {
+                ConfigureEmbeddedBroker = configureEmbeddedBroker,
+            };
             // Console logging stays: NUnit captures it per test and shows it with a failure (Kestrel's own errors included).
             var app = await PipelineApplication.BuildAsync(
                 settings,

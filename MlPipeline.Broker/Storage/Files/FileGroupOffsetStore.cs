@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 
@@ -6,24 +7,30 @@ namespace MlPipeline.Broker.Storage.Files;
 /// <summary>
 /// Committed offsets made durable by an append-only journal, <c>offsets.journal</c>: each entry is
 /// [int32 payload length][uint32 CRC-32C of payload][payload], fsynced before <see cref="Commit"/> returns.
-/// At open the journal is replayed into an <see cref="InMemoryGroupOffsetStore"/> (which serves all reads);
-/// a torn or corrupt tail — a crash mid-write — ends the replay and is cut off. When the journal has grown
-/// well past the live state it is compacted: the state is written to a temp file and renamed over it.
+/// At open the journal is replayed entry by entry (<see cref="OffsetJournalReplay"/>): start-up memory follows the
+/// live offsets, not the journal's length. A torn or corrupt tail (a crash mid-write) ends the replay and is cut off.
+/// When the journal has grown past the compaction threshold since the last compaction (checked at open too), the
+/// live state is streamed to a temp file that is renamed over it.
+/// A write the disk refuses is cut back off the journal and reported by an exception, so the journal never holds a
+/// half entry that would end a later replay early.
 /// All writes are serialized by one lock; reads go straight to the in-memory view.
 /// </summary>
 public sealed class FileGroupOffsetStore : IGroupOffsetStore, IDisposable
 {
-    private const int EntryHeaderSize = 8;
-    private const byte CommitEntry = 1;
-    private const byte DeleteTopicEntry = 2;
-    private const byte DeleteGroupEntry = 3;
+    internal const int EntryHeaderSize = 8;
+    internal const byte CommitEntry = 1;
+    internal const byte DeleteTopicEntry = 2;
+    internal const byte DeleteGroupEntry = 3;
+    internal const byte ExpireOffsetsEntry = 4;
 
     private readonly object _writeGate = new();
-    private readonly InMemoryGroupOffsetStore _state = new();
+    private readonly InMemoryGroupOffsetStore _state;
     private readonly string _journalPath;
     private readonly long _compactionThresholdBytes;
     private FileStream _journal;
     private long _bytesAtLastCompaction;
+    // Set when cutting a failed write back off the journal failed too: the next write retries the cut first.
+    private long _truncatePendingAt = -1;
 
     /// <param name="directory">Folder holding the journal (created if missing).</param>
     /// <param name="compactionThresholdBytes">Journal growth since the last compaction that triggers the next one.</param>
@@ -33,23 +40,35 @@ public sealed class FileGroupOffsetStore : IGroupOffsetStore, IDisposable
         _journalPath = Path.Combine(directory, "offsets.journal");
         _compactionThresholdBytes = compactionThresholdBytes;
         _journal = new FileStream(_journalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
-        var validLength = Replay();
-        if (validLength < _journal.Length)
+        var replay = OffsetJournalReplay.Run(_journal);
+        _state = replay.State;
+        if (replay.ValidLength < _journal.Length)
         {
-            _journal.SetLength(validLength);
+            _journal.SetLength(replay.ValidLength);
             _journal.Flush(flushToDisk: true);
         }
-        _journal.Position = validLength;
-        _bytesAtLastCompaction = validLength;
+        _journal.Position = replay.ValidLength;
+        // A journal past the threshold is compacted at once, so a broker restarted in a loop cannot grow it forever.
+        _bytesAtLastCompaction = 0;
+        CompactIfLarge();
     }
 
     public IReadOnlyCollection<string> Groups => _state.Groups;
+
+    /// <summary>Current length of the journal file, in bytes.</summary>
+    public long JournalBytes
+    {
+        get
+        {
+            lock (_writeGate) return _journal.Length;
+        }
+    }
 
     public void Commit(string group, IReadOnlyList<(string Topic, int Partition, CommittedOffset Offset)> offsets)
     {
         lock (_writeGate)
         {
-            WriteEntry(EncodeCommit(group, offsets));
+            WriteEntry(OffsetJournalEncoding.EncodeCommit(group, offsets));
             _state.Commit(group, offsets);
             CompactIfLarge();
         }
@@ -64,7 +83,7 @@ public sealed class FileGroupOffsetStore : IGroupOffsetStore, IDisposable
     {
         lock (_writeGate)
         {
-            WriteEntry(EncodeName(DeleteTopicEntry, topic));
+            WriteEntry(OffsetJournalEncoding.EncodeName(DeleteTopicEntry, topic));
             _state.DeleteTopic(topic);
         }
     }
@@ -73,8 +92,19 @@ public sealed class FileGroupOffsetStore : IGroupOffsetStore, IDisposable
     {
         lock (_writeGate)
         {
-            WriteEntry(EncodeName(DeleteGroupEntry, group));
+            WriteEntry(OffsetJournalEncoding.EncodeName(DeleteGroupEntry, group));
             _state.DeleteGroup(group);
+        }
+    }
+
+    public int ExpireOffsets(string group, long committedBeforeMs)
+    {
+        lock (_writeGate)
+        {
+            // Nothing to expire writes nothing: the expiry timer must not grow the journal on its own.
+            if (!_state.GetAll(group).Any(p => p.Offset.CommitTimestampMs < committedBeforeMs)) return 0;
+            WriteEntry(OffsetJournalEncoding.EncodeExpiry(group, committedBeforeMs));
+            return _state.ExpireOffsets(group, committedBeforeMs);
         }
     }
 
@@ -86,78 +116,35 @@ public sealed class FileGroupOffsetStore : IGroupOffsetStore, IDisposable
 
     private void WriteEntry(byte[] payload)
     {
-        _journal.Write(Frame(payload));
-        _journal.Flush(flushToDisk: true);
-    }
-
-    private static byte[] Frame(byte[] payload)
-    {
-        var entry = new byte[EntryHeaderSize + payload.Length];
-        BinaryPrimitives.WriteInt32BigEndian(entry, payload.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(entry.AsSpan(4), Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, payload));
-        payload.CopyTo(entry, EntryHeaderSize);
-        return entry;
-    }
-
-    /// <summary>Applies every intact entry; returns the length of the intact prefix.</summary>
-    private long Replay()
-    {
-        var bytes = new byte[_journal.Length];
-        _journal.Position = 0;
-        _journal.ReadExactly(bytes);
-        var position = 0;
-        while (bytes.Length - position >= EntryHeaderSize)
+        if (_truncatePendingAt >= 0)
         {
-            var length = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position));
-            if (length <= 0 || length > bytes.Length - position - EntryHeaderSize)
-                break;
-            var payload = bytes.AsSpan(position + EntryHeaderSize, length);
-            if (Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, payload) != BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(position + 4)))
-                break;
-            if (!TryApply(payload))
-                break;
-            position += EntryHeaderSize + length;
+            _journal.SetLength(_truncatePendingAt);
+            _journal.Position = _truncatePendingAt;
+            _truncatePendingAt = -1;
         }
-        return position;
+        long start = _journal.Position;
+        try
+        {
+            _journal.Write(OffsetJournalEncoding.Frame(payload));
+            _journal.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            CutBackTo(start);
+            throw;
+        }
     }
 
-    private bool TryApply(ReadOnlySpan<byte> payload)
+    private void CutBackTo(long length)
     {
         try
         {
-            using var reader = new BinaryReader(new MemoryStream(payload.ToArray()));
-            switch (reader.ReadByte())
-            {
-                case CommitEntry:
-                    var group = reader.ReadString();
-                    var count = reader.ReadInt32();
-                    var offsets = new (string, int, CommittedOffset)[count];
-                    for (var i = 0; i < count; i++)
-                    {
-                        var topic = reader.ReadString();
-                        var partition = reader.ReadInt32();
-                        var offset = reader.ReadInt64();
-                        var epoch = reader.ReadInt32();
-                        var metadata = reader.ReadBoolean() ? reader.ReadString() : null;
-                        var timestamp = reader.ReadInt64();
-                        offsets[i] = (topic, partition, new CommittedOffset(offset, epoch, metadata, timestamp));
-                    }
-                    _state.Commit(group, offsets);
-                    return true;
-                case DeleteTopicEntry:
-                    _state.DeleteTopic(reader.ReadString());
-                    return true;
-                case DeleteGroupEntry:
-                    _state.DeleteGroup(reader.ReadString());
-                    return true;
-                default:
-                    return false;
-            }
+            _journal.SetLength(length);
+            _journal.Position = length;
         }
-        catch (EndOfStreamException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // A CRC-valid entry that still doesn't decode was written by something else: stop replay here.
-            return false;
+            _truncatePendingAt = length;
         }
     }
 
@@ -166,25 +153,44 @@ public sealed class FileGroupOffsetStore : IGroupOffsetStore, IDisposable
         if (_journal.Length - _bytesAtLastCompaction < _compactionThresholdBytes)
             return;
 
-        using var snapshot = new MemoryStream();
-        foreach (var group in _state.Groups)
+        // Streamed group by group into the temp file: no copy of the whole state is built in memory.
+        var temp = _journalPath + ".tmp";
+        using (var snapshot = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
         {
-            snapshot.Write(Frame(EncodeCommit(group, _state.GetAll(group))));
+            foreach (var group in _state.Groups)
+            {
+                var offsets = _state.GetAll(group);
+                if (offsets.Count > 0) snapshot.Write(OffsetJournalEncoding.Frame(OffsetJournalEncoding.EncodeCommit(group, offsets)));
+            }
+            snapshot.Flush(flushToDisk: true);
         }
         _journal.Dispose();
         // Rename is atomic: a crash leaves either the old journal or the compacted one, never a mix.
-        DurableFile.WriteAtomically(_journalPath, snapshot.GetBuffer().AsSpan(0, (int)snapshot.Length));
+        File.Move(temp, _journalPath, overwrite: true);
         _journal = new FileStream(_journalPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         _journal.Position = _journal.Length;
         _bytesAtLastCompaction = _journal.Length;
     }
+}
 
-    private static byte[] EncodeCommit(string group, IReadOnlyList<(string Topic, int Partition, CommittedOffset Offset)> offsets)
+/// <summary>The journal's entry layouts (BinaryWriter encoding: little-endian numbers, 7-bit-length UTF-8 strings).</summary>
+internal static class OffsetJournalEncoding
+{
+    public static byte[] Frame(byte[] payload)
+    {
+        var entry = new byte[FileGroupOffsetStore.EntryHeaderSize + payload.Length];
+        BinaryPrimitives.WriteInt32BigEndian(entry, payload.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(entry.AsSpan(4), Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, payload));
+        payload.CopyTo(entry, FileGroupOffsetStore.EntryHeaderSize);
+        return entry;
+    }
+
+    public static byte[] EncodeCommit(string group, IReadOnlyList<(string Topic, int Partition, CommittedOffset Offset)> offsets)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream))
         {
-            writer.Write(CommitEntry);
+            writer.Write(FileGroupOffsetStore.CommitEntry);
             writer.Write(group);
             writer.Write(offsets.Count);
             foreach (var (topic, partition, offset) in offsets)
@@ -202,13 +208,25 @@ public sealed class FileGroupOffsetStore : IGroupOffsetStore, IDisposable
         return stream.ToArray();
     }
 
-    private static byte[] EncodeName(byte kind, string name)
+    public static byte[] EncodeName(byte kind, string name)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream))
         {
             writer.Write(kind);
             writer.Write(name);
+        }
+        return stream.ToArray();
+    }
+
+    public static byte[] EncodeExpiry(string group, long committedBeforeMs)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(FileGroupOffsetStore.ExpireOffsetsEntry);
+            writer.Write(group);
+            writer.Write(committedBeforeMs);
         }
         return stream.ToArray();
     }

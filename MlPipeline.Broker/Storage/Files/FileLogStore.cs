@@ -23,6 +23,7 @@ public sealed class FileLogStore : ILogStore
     private readonly string _topicsDirectory;
     private readonly FlushPolicy _flushPolicy;
     private readonly FileGroupOffsetStore _offsets;
+    private readonly SegmentFileCache _segmentFiles;
     // Logs opened and not yet disposed, so FlushAll can reach them (the registry owns their lifetime).
     private readonly ConcurrentDictionary<FilePartitionLog, byte> _openLogs = new();
 
@@ -33,9 +34,13 @@ public sealed class FileLogStore : ILogStore
         _topicsDirectory = Path.Combine(_dataDirectory, TopicsFolder);
         Directory.CreateDirectory(_topicsDirectory);
         _offsets = new FileGroupOffsetStore(Path.Combine(_dataDirectory, OffsetsFolder));
+        _segmentFiles = new SegmentFileCache(options.MaxOpenSealedSegments);
     }
 
     public IGroupOffsetStore Offsets => _offsets;
+
+    /// <summary>Segment files open right now (each partition's active segment plus the cache of sealed ones).</summary>
+    public int OpenSegmentFiles => _segmentFiles.OpenFiles;
 
     public IReadOnlyList<TopicDescriptor> LoadTopics() =>
         Directory.EnumerateFiles(_topicsDirectory, "*.json")
@@ -64,7 +69,7 @@ public sealed class FileLogStore : ILogStore
 
     public IPartitionLog OpenPartition(TopicDescriptor topic, int partition)
     {
-        var log = new FilePartitionLog(PartitionDirectory(topic.Name, partition), topic.Config, _flushPolicy, closed => _openLogs.TryRemove(closed, out _));
+        var log = new FilePartitionLog(PartitionDirectory(topic.Name, partition), topic.Config, _flushPolicy, _segmentFiles, closed => _openLogs.TryRemove(closed, out _));
         _openLogs.TryAdd(log, 0);
         return log;
     }

@@ -24,6 +24,7 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
     private readonly TopicConfig _config;
     private readonly FlushPolicy _flushPolicy;
     private readonly Action<FilePartitionLog>? _onDisposed;
+    private readonly SegmentFileCache _files;
     private volatile LogSegment[] _segments;
     private long _logEndOffset;
     private bool _dirty;
@@ -31,12 +32,14 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
 
     /// <summary>Opens (recovering) or creates the log in <paramref name="directory"/>.</summary>
     public FilePartitionLog(string directory, TopicConfig config, FlushPolicy flushPolicy)
-        : this(directory, config, flushPolicy, onDisposed: null)
+        : this(directory, config, flushPolicy, new SegmentFileCache(new BrokerOptions().MaxOpenSealedSegments), onDisposed: null)
     {
     }
 
-    internal FilePartitionLog(string directory, TopicConfig config, FlushPolicy flushPolicy, Action<FilePartitionLog>? onDisposed)
+    /// <param name="files">Where sealed segments rent their file handles (shared by the store's partitions).</param>
+    internal FilePartitionLog(string directory, TopicConfig config, FlushPolicy flushPolicy, SegmentFileCache files, Action<FilePartitionLog>? onDisposed)
     {
+        _files = files;
         _directory = directory;
         _config = config;
         _flushPolicy = flushPolicy;
@@ -261,10 +264,21 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
 
     private LogSegment Roll(long baseOffset)
     {
-        _segments[^1].Seal();
+        var sealing = _segments[^1];
+        sealing.Seal();
         _dirty = false;
-        var next = LogSegment.CreateNew(_directory, baseOffset);
-        _segments = [.. _segments, next];
+        var next = LogSegment.CreateNew(_directory, baseOffset, _files);
+        // Readers may be using the sealed segment's pinned handle: it is closed only once none is reading.
+        _handlesGate.EnterWriteLock();
+        try
+        {
+            _segments = [.. _segments, next];
+            sealing.Unpin();
+        }
+        finally
+        {
+            _handlesGate.ExitWriteLock();
+        }
         return next;
     }
 
@@ -297,15 +311,25 @@ public sealed class FilePartitionLog : IPartitionLog, IBatchHeaderTail
             .Order()
             .ToArray();
         if (baseOffsets.Length == 0)
-            return [LogSegment.CreateNew(directory, 0)];
+            return [LogSegment.CreateNew(directory, 0, _files)];
 
         var segments = new LogSegment[baseOffsets.Length];
         long truncated = 0;
         for (var i = 0; i < baseOffsets.Length; i++)
         {
             // The last segment may hold a torn write (it was being appended to), so it is always re-checked.
-            segments[i] = LogSegment.Open(directory, baseOffsets[i], trustIndex: i < baseOffsets.Length - 1, out var cut);
-            truncated += cut;
+            try
+            {
+                bool last = i == baseOffsets.Length - 1;
+                segments[i] = LogSegment.Open(directory, baseOffsets[i], trustIndex: !last, active: last, _files, out var cut);
+                truncated += cut;
+            }
+            catch
+            {
+                // Nothing of a log that cannot open stays open.
+                for (var j = 0; j < i; j++) segments[j].Dispose();
+                throw;
+            }
         }
         RecoveredTruncatedBytes = truncated;
         return segments;

@@ -11,6 +11,9 @@ namespace MlPipeline.Broker.Storage.Files;
 /// Ownership: only the owning <see cref="FilePartitionLog"/> appends, under its append lock; any thread may
 /// read. Data is written with positional writes straight to the file (no user-space buffer), so a batch is
 /// visible to positional reads as soon as <see cref="Size"/> covers it.
+/// File handles: the active segment keeps its file open (pinned) for appends; a sealed one does not, and each read
+/// rents its handle from the store's <see cref="SegmentFileCache"/>, so open files do not grow with the segments on
+/// disk. The owning log unpins a segment only while no read runs (under its handles lock).
 /// The index lives in memory and is written to <c>&lt;base&gt;.index</c> (temp file + rename) when the segment is
 /// sealed or closed. Its 24-byte header (log length, next offset, max timestamp) lets a sealed segment be
 /// opened without scanning; a missing or mismatching index makes the segment be recovered by a scan.
@@ -21,7 +24,9 @@ internal sealed class LogSegment : IDisposable
     private const int IndexHeaderSize = 24;
     private const int IndexEntrySize = 8;
 
-    private readonly SafeFileHandle _handle;
+    private readonly SegmentFileCache _cache;
+    // The pinned handle: open while the segment is active (or being recovered), null once sealed.
+    private SafeFileHandle? _handle;
     private IndexEntry[] _index = new IndexEntry[64];
     private int _indexCount;
     private long _size;
@@ -29,14 +34,17 @@ internal sealed class LogSegment : IDisposable
     private long _maxTimestamp = -1;
     private long _bytesSinceIndexEntry;
 
-    private LogSegment(string directory, long baseOffset)
+    private LogSegment(string directory, long baseOffset, SegmentFileCache cache)
     {
         BaseOffset = baseOffset;
         LogPath = Path.Combine(directory, FileNameFor(baseOffset, ".log"));
         IndexPath = Path.Combine(directory, FileNameFor(baseOffset, ".index"));
-        _handle = File.OpenHandle(LogPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        _cache = cache;
         _nextOffset = baseOffset;
     }
+
+    /// <summary>This segment's place in the shared cache of sealed-segment handles (the cache's to touch).</summary>
+    internal CachedSegmentFile CacheEntry;
 
     public long BaseOffset { get; }
 
@@ -55,10 +63,12 @@ internal sealed class LogSegment : IDisposable
 
     public static string FileNameFor(long baseOffset, string extension) => baseOffset.ToString("D20") + extension;
 
-    public static LogSegment CreateNew(string directory, long baseOffset)
+    /// <summary>A new, empty active segment (its file pinned open).</summary>
+    public static LogSegment CreateNew(string directory, long baseOffset, SegmentFileCache cache)
     {
-        var segment = new LogSegment(directory, baseOffset);
-        RandomAccess.SetLength(segment._handle, 0);
+        var segment = new LogSegment(directory, baseOffset, cache);
+        segment.Pin();
+        RandomAccess.SetLength(segment._handle!, 0);
         return segment;
     }
 
@@ -67,15 +77,29 @@ internal sealed class LogSegment : IDisposable
     /// matches the log file; otherwise every batch is checked (length, magic, CRC, offsets) and the file is cut
     /// at the first bad or torn one. Returns the segment and the number of bytes cut off.
     /// </summary>
-    public static LogSegment Open(string directory, long baseOffset, bool trustIndex, out long truncatedBytes)
+    /// <param name="active">The partition's last segment: its file stays open for appends. Others are closed after opening.</param>
+    public static LogSegment Open(string directory, long baseOffset, bool trustIndex, bool active, SegmentFileCache cache, out long truncatedBytes)
     {
-        var segment = new LogSegment(directory, baseOffset);
+        var segment = new LogSegment(directory, baseOffset, cache);
         truncatedBytes = 0;
-        if (trustIndex && segment.TryLoadIndex())
+        try
+        {
+            if (trustIndex && segment.TryLoadIndex())
+            {
+                if (active) segment.Pin();
+                return segment;
+            }
+            segment.Pin();
+            truncatedBytes = segment.Recover();
+            segment.WriteIndexFile();
+            if (!active) segment.Unpin();
             return segment;
-        truncatedBytes = segment.Recover();
-        segment.WriteIndexFile();
-        return segment;
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -93,8 +117,9 @@ internal sealed class LogSegment : IDisposable
             AddIndexEntry(baseOffset, position);
             _bytesSinceIndexEntry = 0;
         }
-        RandomAccess.Write(_handle, prefix, position);
-        RandomAccess.Write(_handle, rest, position + prefix.Length);
+        var handle = _handle ?? throw new InvalidOperationException($"Segment {LogPath} is sealed; only the active segment is appended to.");
+        RandomAccess.Write(handle, prefix, position);
+        RandomAccess.Write(handle, rest, position + prefix.Length);
         if (flushToDisk)
             Flush();
         _bytesSinceIndexEntry += length;
@@ -160,9 +185,27 @@ internal sealed class LogSegment : IDisposable
 
     public void ReadExactly(Span<byte> destination, long position)
     {
+        if (_handle is { } pinned)
+        {
+            ReadExactly(pinned, destination, position);
+            return;
+        }
+        var rented = _cache.Rent(this);
+        try
+        {
+            ReadExactly(rented, destination, position);
+        }
+        finally
+        {
+            _cache.Return(this);
+        }
+    }
+
+    private void ReadExactly(SafeFileHandle handle, Span<byte> destination, long position)
+    {
         while (destination.Length > 0)
         {
-            var read = RandomAccess.Read(_handle, destination, position);
+            var read = RandomAccess.Read(handle, destination, position);
             if (read <= 0)
                 throw new IOException($"Unexpected end of {LogPath} at {position}.");
             destination = destination[read..];
@@ -170,7 +213,10 @@ internal sealed class LogSegment : IDisposable
         }
     }
 
-    public void Flush() => RandomAccess.FlushToDisk(_handle);
+    public void Flush()
+    {
+        if (_handle is { } pinned) RandomAccess.FlushToDisk(pinned);
+    }
 
     /// <summary>Makes the segment durable and records its index, as it stops being the active segment.</summary>
     public void Seal()
@@ -186,7 +232,27 @@ internal sealed class LogSegment : IDisposable
         File.Delete(IndexPath);
     }
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Closes the pinned file as the segment stops being active; later reads rent it from the cache.
+    /// The owning log calls this only while no read runs.</summary>
+    public void Unpin()
+    {
+        if (_handle is null) return;
+        _handle.Dispose();
+        _handle = null;
+        _cache.PinnedClosed();
+    }
+
+    public void Dispose()
+    {
+        Unpin();
+        _cache.Forget(this);
+    }
+
+    private void Pin()
+    {
+        _handle = File.OpenHandle(LogPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        _cache.PinnedOpened();
+    }
 
     public void WriteIndexFile()
     {
@@ -211,7 +277,7 @@ internal sealed class LogSegment : IDisposable
         if (bytes.Length < IndexHeaderSize || (bytes.Length - IndexHeaderSize) % IndexEntrySize != 0)
             return false;
         var logLength = BinaryPrimitives.ReadInt64BigEndian(bytes);
-        if (logLength != RandomAccess.GetLength(_handle))
+        if (logLength != (_handle is null ? new FileInfo(LogPath).Length : RandomAccess.GetLength(_handle)))
             return false;
         var entries = new IndexEntry[Math.Max(64, (bytes.Length - IndexHeaderSize) / IndexEntrySize)];
         var count = (bytes.Length - IndexHeaderSize) / IndexEntrySize;
@@ -235,7 +301,7 @@ internal sealed class LogSegment : IDisposable
     /// <summary>Scans every batch, keeps the valid prefix, truncates the rest; returns bytes removed.</summary>
     private long Recover()
     {
-        var fileLength = RandomAccess.GetLength(_handle);
+        var fileLength = RandomAccess.GetLength(_handle!);
         long position = 0;
         var expectedOffset = BaseOffset;
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
@@ -280,7 +346,7 @@ internal sealed class LogSegment : IDisposable
         _nextOffset = expectedOffset;
         if (position < fileLength)
         {
-            RandomAccess.SetLength(_handle, position);
+            RandomAccess.SetLength(_handle!, position);
             Flush();
         }
         return fileLength - position;

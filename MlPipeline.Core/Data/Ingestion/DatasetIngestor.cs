@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Data.Ingestion;
 

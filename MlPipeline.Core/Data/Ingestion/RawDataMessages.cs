@@ -1,3 +1,4 @@
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
 
 namespace MlPipeline.Core.Data.Ingestion;
@@ -12,7 +13,7 @@ public static class RawDataMessages
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(payload);
         var metadata = new EnvelopeMetadata { DatasetId = payload.DatasetId };
-        var message = messages.Create(MessageType.RawData, source, payload, DatasetPayloadJson.RawData, metadata);
+        var message = messages.Create(MessageType.RawData, source, payload, ContractJson.RawData, metadata);
         // The start marker carries the id already handed out for this ingestion (the API's message_id).
         return payload.Kind == DatasetMessageKinds.DatasetStart ? message with { MessageId = job.StartMessageId } : message;
     }

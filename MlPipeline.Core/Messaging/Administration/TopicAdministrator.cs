@@ -5,18 +5,29 @@ using Microsoft.Extensions.Logging;
 
 namespace MlPipeline.Core.Messaging.Administration;
 
-/// <summary>Creates and inspects topics through one long-lived admin client.</summary>
-public sealed class TopicAdministrator : IDisposable
+/// <summary>
+/// Creates and inspects topics through one long-lived admin client. Every call is a turn of the process's
+/// <see cref="KafkaAdminGate"/>, so it never overlaps another librdkafka admin call.
+/// </summary>
+public sealed class TopicAdministrator : ITopicCreator, IDisposable
 {
+    /// <summary>Turn purpose counted by the gate.</summary>
+    public const string GatePurpose = "topics";
+
     private readonly IAdminClient adminClient;
+    private readonly KafkaAdminGate gate;
+    private readonly bool ownsGate;
     private readonly TimeSpan requestTimeout;
     private readonly ILogger<TopicAdministrator> logger;
     private int disposed;
 
     /// <param name="requestTimeout">Bound on each admin or metadata request. <value>Default 10 s.</value></param>
-    public TopicAdministrator(AdminClientConfig config, ILogger<TopicAdministrator> logger, TimeSpan? requestTimeout = null)
+    /// <param name="gate">The process's admin gate; null gives the administrator one of its own (a command-line verb).</param>
+    public TopicAdministrator(AdminClientConfig config, ILogger<TopicAdministrator> logger, TimeSpan? requestTimeout = null, KafkaAdminGate? gate = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ownsGate = gate is null;
+        this.gate = gate ?? new KafkaAdminGate();
         this.logger = logger;
         this.requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10);
         adminClient = new AdminClientBuilder(config)
@@ -45,9 +56,9 @@ public sealed class TopicAdministrator : IDisposable
         var requested = specifications.Select(specification => specification.Name).ToList();
         try
         {
-            await adminClient
-                .CreateTopicsAsync(specifications, new CreateTopicsOptions { RequestTimeout = requestTimeout, OperationTimeout = requestTimeout })
-                .WaitAsync(cancellationToken)
+            await InTurnAsync(
+                    () => adminClient.CreateTopicsAsync(specifications, new CreateTopicsOptions { RequestTimeout = requestTimeout, OperationTimeout = requestTimeout }),
+                    cancellationToken)
                 .ConfigureAwait(false);
             logger.LogInformation("Created topics {Topics}", string.Join(", ", requested));
             return new EnsureTopicsResult(requested, []);
@@ -85,11 +96,11 @@ public sealed class TopicAdministrator : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         try
         {
-            await adminClient
-                .CreatePartitionsAsync(
-                    [new PartitionsSpecification { Topic = name, IncreaseTo = totalPartitions }],
-                    new CreatePartitionsOptions { RequestTimeout = requestTimeout, OperationTimeout = requestTimeout })
-                .WaitAsync(cancellationToken)
+            await InTurnAsync(
+                    () => adminClient.CreatePartitionsAsync(
+                        [new PartitionsSpecification { Topic = name, IncreaseTo = totalPartitions }],
+                        new CreatePartitionsOptions { RequestTimeout = requestTimeout, OperationTimeout = requestTimeout }),
+                    cancellationToken)
                 .ConfigureAwait(false);
             logger.LogInformation("Grew topic {Topic} to {Partitions} partitions", name, totalPartitions);
         }
@@ -148,12 +159,30 @@ public sealed class TopicAdministrator : IDisposable
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
             adminClient.Dispose();
+            if (ownsGate)
+            {
+                gate.Dispose();
+            }
         }
     }
 
+    // GetMetadata blocks for up to the timeout: it runs on the gate's thread, not the caller's.
     private Task<Metadata> GetMetadataAsync(CancellationToken cancellationToken) =>
-        // GetMetadata blocks for up to the timeout; keep it off the caller's thread.
-        Task.Run(() => adminClient.GetMetadata(requestTimeout), cancellationToken);
+        gate.RunBlockingAsync(GatePurpose, () => adminClient.GetMetadata(requestTimeout), TurnDeadline, cancellationToken);
+
+    // CreateTopics waits for the operation as well as the request: two timeouts, and a little for the client.
+    private TimeSpan TurnDeadline => requestTimeout * 2 + TimeSpan.FromSeconds(1);
+
+    private Task InTurnAsync(Func<Task> call, CancellationToken cancellationToken) =>
+        gate.RunAsync(
+            GatePurpose,
+            async _ =>
+            {
+                await call().ConfigureAwait(false);
+                return true;
+            },
+            TurnDeadline,
+            cancellationToken);
 
     private static TopicSpecification ToSpecification(TopicSpec topic)
     {

@@ -14,7 +14,7 @@ public sealed record TopicProvisioningOptions(IReadOnlyList<TopicSpec> Topics, T
 /// because a consumer subscribed to a missing topic would only notice it at its next metadata refresh.
 /// </summary>
 public sealed class TopicProvisioningService(
-    TopicAdministrator administrator,
+    ITopicCreator administrator,
     TopicProvisioningOptions options,
     TimeProvider timeProvider,
     ILogger<TopicProvisioningService> logger) : BackgroundService

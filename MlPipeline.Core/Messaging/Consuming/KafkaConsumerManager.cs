@@ -52,6 +52,12 @@ public sealed class KafkaConsumerManager : IAsyncDisposable
             loggerFactory.CreateLogger<DeadLetterPublisher>());
     }
 
+    /// <summary>
+    /// Where a handler parks what it refuses of a record it otherwise handles (a bad row of a chunk): the same
+    /// publisher, retries and <c>dlq_*</c> headers as for records a handler fails on.
+    /// </summary>
+    public DeadLetterPublisher DeadLetters => deadLetters;
+
     /// <summary>Every subscription started and not yet disposed, whatever its state.</summary>
     public IReadOnlyList<IConsumerSubscription> Subscriptions
     {

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 
 namespace MlPipeline.Core.Messaging.Health;
@@ -10,11 +11,19 @@ namespace MlPipeline.Core.Messaging.Health;
 /// Kafka health: broker reachable (a metadata round trip, bounded by the timeout), expected topics present,
 /// lag of the configured consumer groups, and no faulted consumer subscription.
 /// Unhealthy: broker unreachable or a subscription faulted. Degraded: topics missing or lag unreadable.
+/// Every check is one turn of the process's <see cref="KafkaAdminGate"/>: its librdkafka calls never overlap another
+/// admin call, and its blocking ones run on the gate's thread. In the service only the background collector
+/// (<see cref="Monitoring.KafkaStatusCollector"/>) calls it; requests read that collector's snapshot.
 /// </summary>
 public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
 {
-    // librdkafka honours its own timeouts, but a wedged client must still not hang the health endpoint.
-    private static readonly TimeSpan HardDeadlineMargin = TimeSpan.FromSeconds(1);
+    /// <summary>Turn purpose counted by the gate for health checks and lag reads.</summary>
+    public const string GatePurpose = "kafka-status";
+
+    // A check makes a metadata request and, per group, two admin requests and one watermark request per partition,
+    // each bounded by the timeout; the caller stops waiting after this many timeouts (the turn itself still ends only
+    // when librdkafka has returned).
+    private const int TimeoutsPerCheck = 6;
 
     private readonly KafkaHealthCheckOptions options;
     private readonly TimeProvider timeProvider;
@@ -25,17 +34,23 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
     // Only used for QueryWatermarkOffsets: it never subscribes, so it never joins a group.
     private readonly IConsumer<Ignore, Ignore> watermarkReader;
     private readonly string bootstrapServers;
+    private readonly KafkaAdminGate gate;
+    private readonly bool ownsGate;
     private int disposed;
 
     /// <param name="consumers">When given, its subscriptions' states are part of the check.</param>
+    /// <param name="gate">The process's admin gate; null gives the checker one of its own (a command-line verb).</param>
     public KafkaHealthChecker(
         AdminClientConfig config,
         KafkaHealthCheckOptions options,
         TimeProvider timeProvider,
         ILogger<KafkaHealthChecker> logger,
-        KafkaConsumerManager? consumers = null)
+        KafkaConsumerManager? consumers = null,
+        KafkaAdminGate? gate = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ownsGate = gate is null;
+        this.gate = gate ?? new KafkaAdminGate();
         this.options = options;
         this.timeProvider = timeProvider;
         this.logger = logger;
@@ -78,40 +93,70 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
         return new HealthCheckResult(report.Status, report.Description, data: data);
     }
 
+    /// <summary>One check now (a broker round trip). The service's requests read <see cref="Monitoring.KafkaStatusSnapshots"/> instead.</summary>
     public async Task<KafkaHealthReport> GetReportAsync(CancellationToken cancellationToken)
     {
-        var checkedAt = timeProvider.GetUtcNow();
-        var subscriptions = (consumers?.Subscriptions ?? [])
+        try
+        {
+            return (await CollectAsync([], cancellationToken).ConfigureAwait(false)).Report;
+        }
+        catch (TimeoutException exception)
+        {
+            return Unreachable(timeProvider.GetUtcNow(), Subscriptions(), exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// The health report and, in the same gate turn, the lag of <paramref name="moreGroups"/> (groups beyond the
+    /// configured ones). Throws <see cref="TimeoutException"/> when the gate was busy or the turn overran its deadline.
+    /// </summary>
+    public Task<KafkaStatusReading> CollectAsync(IEnumerable<string> moreGroups, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(moreGroups);
+        var extra = moreGroups.Where(group => !options.ConsumerGroups.Contains(group)).Distinct(StringComparer.Ordinal).ToList();
+        return gate.RunAsync(GatePurpose, turn => CollectInTurnAsync(turn, extra, cancellationToken), options.Timeout * TimeoutsPerCheck, cancellationToken);
+    }
+
+    private List<SubscriptionHealth> Subscriptions() =>
+        (consumers?.Subscriptions ?? [])
             .Select(subscription => new SubscriptionHealth(
                 subscription.GroupId,
                 subscription.Topics.ToList(),
                 subscription.State,
                 subscription.Fault?.Message))
             .ToList();
+
+    private KafkaHealthReport Unreachable(DateTimeOffset checkedAt, List<SubscriptionHealth> subscriptions, string reason)
+    {
+        logger.LogWarning("Kafka at {BootstrapServers} unreachable: {Reason}", bootstrapServers, reason);
+        return new KafkaHealthReport(
+            HealthStatus.Unhealthy,
+            $"Kafka broker at {bootstrapServers} unreachable within {options.Timeout.TotalSeconds:0.#} s: {reason}",
+            checkedAt,
+            BrokerReachable: false,
+            RoundTripMs: null,
+            BrokerCount: 0,
+            PresentTopics: [],
+            MissingTopics: options.ExpectedTopics,
+            ConsumerGroups: [],
+            subscriptions);
+    }
+
+    private async Task<KafkaStatusReading> CollectInTurnAsync(KafkaAdminTurn turn, IReadOnlyList<string> moreGroups, CancellationToken cancellationToken)
+    {
+        var checkedAt = timeProvider.GetUtcNow();
+        var subscriptions = Subscriptions();
         var faulted = subscriptions.Where(subscription => subscription.State == ConsumerSubscriptionState.Faulted).ToList();
 
         var started = timeProvider.GetTimestamp();
         Metadata metadata;
         try
         {
-            metadata = await Task.Run(() => adminClient.GetMetadata(options.Timeout), cancellationToken)
-                .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
-                .ConfigureAwait(false);
+            metadata = await turn.BlockingAsync(() => adminClient.GetMetadata(options.Timeout)).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is KafkaException or TimeoutException)
+        catch (KafkaException exception)
         {
-            logger.LogWarning("Kafka at {BootstrapServers} unreachable: {Reason}", bootstrapServers, exception.Message);
-            return new KafkaHealthReport(
-                HealthStatus.Unhealthy,
-                $"Kafka broker at {bootstrapServers} unreachable within {options.Timeout.TotalSeconds:0.#} s: {exception.Message}",
-                checkedAt,
-                BrokerReachable: false,
-                RoundTripMs: null,
-                BrokerCount: 0,
-                PresentTopics: [],
-                MissingTopics: options.ExpectedTopics,
-                ConsumerGroups: [],
-                subscriptions);
+            return new KafkaStatusReading(Unreachable(checkedAt, subscriptions, exception.Message), []);
         }
 
         var roundTrip = timeProvider.GetElapsedTime(started);
@@ -122,7 +167,13 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
         var groups = new List<ConsumerGroupLag>();
         foreach (var groupId in options.ConsumerGroups)
         {
-            groups.Add(await ReadLagAsync(groupId, cancellationToken).ConfigureAwait(false));
+            groups.Add(await ReadLagAsync(turn, metadata, groupId, cancellationToken).ConfigureAwait(false));
+        }
+
+        var moreLag = new List<ConsumerGroupLag>();
+        foreach (var groupId in moreGroups)
+        {
+            moreLag.Add(await ReadLagAsync(turn, metadata, groupId, cancellationToken).ConfigureAwait(false));
         }
 
         var problems = new List<string>();
@@ -149,7 +200,7 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
             ? $"Kafka at {bootstrapServers} reachable in {roundTrip.TotalMilliseconds:0.#} ms; {present.Count} topics present"
             : $"Kafka at {bootstrapServers} reachable, but {string.Join("; ", problems)}";
 
-        return new KafkaHealthReport(
+        var report = new KafkaHealthReport(
             status,
             description,
             checkedAt,
@@ -160,6 +211,7 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
             missing,
             groups,
             subscriptions);
+        return new KafkaStatusReading(report, moreLag);
     }
 
     /// <summary>
@@ -170,13 +222,32 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
     public async Task<IReadOnlyList<ConsumerGroupLag>> ReadConsumerGroupLagAsync(IEnumerable<string> groupIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(groupIds);
-        var groups = new List<ConsumerGroupLag>();
-        foreach (var groupId in groupIds)
-        {
-            groups.Add(await ReadLagAsync(groupId, cancellationToken).ConfigureAwait(false));
-        }
+        var ids = groupIds.ToList();
+        return await gate.RunAsync(
+                GatePurpose,
+                async turn =>
+                {
+                    Metadata metadata;
+                    try
+                    {
+                        metadata = await turn.BlockingAsync(() => adminClient.GetMetadata(options.Timeout)).ConfigureAwait(false);
+                    }
+                    catch (KafkaException exception)
+                    {
+                        return (IReadOnlyList<ConsumerGroupLag>)ids.Select(id => new ConsumerGroupLag(id, 0, [], exception.Message)).ToList();
+                    }
 
-        return groups;
+                    var groups = new List<ConsumerGroupLag>();
+                    foreach (var groupId in ids)
+                    {
+                        groups.Add(await ReadLagAsync(turn, metadata, groupId, cancellationToken).ConfigureAwait(false));
+                    }
+
+                    return groups;
+                },
+                options.Timeout * TimeoutsPerCheck,
+                cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Idempotent: the host closes the clients before the embedded broker stops, the container again later.</summary>
@@ -186,22 +257,26 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
         {
             watermarkReader.Dispose();
             adminClient.Dispose();
+            if (ownsGate)
+            {
+                gate.Dispose();
+            }
         }
     }
 
-    private async Task<ConsumerGroupLag> ReadLagAsync(string groupId, CancellationToken cancellationToken)
+    private async Task<ConsumerGroupLag> ReadLagAsync(KafkaAdminTurn turn, Metadata metadata, string groupId, CancellationToken cancellationToken)
     {
         try
         {
-            var committed = await ReadCommittedOffsetsAsync(groupId, cancellationToken).ConfigureAwait(false);
-            var assigned = await ReadAssignedPartitionsAsync(groupId, cancellationToken).ConfigureAwait(false);
-            var partitions = await Task.Run(
-                    () => GroupPartitions(groupId, committed.Keys, assigned)
+            cancellationToken.ThrowIfCancellationRequested();
+            var committed = await ReadCommittedOffsetsAsync(groupId).ConfigureAwait(false);
+            var assigned = await ReadAssignedPartitionsAsync(groupId).ConfigureAwait(false);
+            var partitions = await turn.BlockingAsync(
+                    () => GroupPartitions(groupId, metadata, committed.Keys, assigned)
                         .Select(partition => LagOf(partition, committed.TryGetValue(partition, out var offset) ? offset : null))
                         .OrderBy(lag => lag.Topic, StringComparer.Ordinal)
                         .ThenBy(lag => lag.Partition)
-                        .ToList(),
-                    cancellationToken)
+                        .ToList())
                 .ConfigureAwait(false);
 
             return new ConsumerGroupLag(groupId, partitions.Sum(lag => lag.Lag), partitions, Error: null);
@@ -213,14 +288,16 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
         }
     }
 
+    // The admin requests below are awaited to their end, never abandoned by a shorter wait of ours: librdkafka's own
+    // request timeout ends them, and only then may the gate's next turn start (see KafkaAdminGate).
+
     /// <summary>The group's committed offsets; partitions without a commit (offset -1) are left out.</summary>
-    private async Task<Dictionary<TopicPartition, long>> ReadCommittedOffsetsAsync(string groupId, CancellationToken cancellationToken)
+    private async Task<Dictionary<TopicPartition, long>> ReadCommittedOffsetsAsync(string groupId)
     {
         var committed = await adminClient
             .ListConsumerGroupOffsetsAsync(
                 [new ConsumerGroupTopicPartitions(groupId, null)],
                 new ListConsumerGroupOffsetsOptions { RequestTimeout = options.Timeout })
-            .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
             .ConfigureAwait(false);
         return committed.SelectMany(group => group.Partitions)
             .Where(partition => partition.Offset.Value >= 0)
@@ -228,14 +305,13 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
     }
 
     /// <summary>The partitions the broker has assigned to the group's current members (none while it rebalances or is empty).</summary>
-    private async Task<IReadOnlyList<TopicPartition>> ReadAssignedPartitionsAsync(string groupId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TopicPartition>> ReadAssignedPartitionsAsync(string groupId)
     {
         DescribeConsumerGroupsResult described;
         try
         {
             described = await adminClient
                 .DescribeConsumerGroupsAsync([groupId], new DescribeConsumerGroupsOptions { RequestTimeout = options.Timeout })
-                .WaitAsync(options.Timeout + HardDeadlineMargin, timeProvider, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (DescribeConsumerGroupsException exception)
@@ -264,7 +340,7 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
     /// A topic none of these tie to the group (a group with no commits, no members and no subscription here) is not
     /// counted: nothing says the group will ever read it.
     /// </summary>
-    private HashSet<TopicPartition> GroupPartitions(string groupId, IEnumerable<TopicPartition> committed, IEnumerable<TopicPartition> assigned)
+    private HashSet<TopicPartition> GroupPartitions(string groupId, Metadata metadata, IEnumerable<TopicPartition> committed, IEnumerable<TopicPartition> assigned)
     {
         var partitions = new HashSet<TopicPartition>(committed);
         partitions.UnionWith(assigned);
@@ -276,8 +352,8 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
             .ToHashSet(StringComparer.Ordinal);
         if (subscribedTopics.Count > 0)
         {
-            // Whole-cluster metadata: asking for one topic by name could auto-create it on a broker that allows that.
-            var topics = adminClient.GetMetadata(options.Timeout).Topics
+            // Whole-cluster metadata (the turn's): asking for one topic by name could auto-create it on a broker that allows that.
+            var topics = metadata.Topics
                 .Where(topic => !topic.Error.IsError && subscribedTopics.Contains(topic.Topic));
             partitions.UnionWith(topics.SelectMany(topic => topic.Partitions.Select(partition => new TopicPartition(topic.Topic, partition.PartitionId))));
         }
@@ -297,3 +373,6 @@ public sealed class KafkaHealthChecker : IHealthCheck, IDisposable
         return new PartitionLag(partition.Topic, partition.Partition.Value, committedOffset, high, Math.Max(0, high - from));
     }
 }
+
+/// <summary>One gate turn's reading: the health report and the lag of the groups asked for beyond the configured ones.</summary>
+public sealed record KafkaStatusReading(KafkaHealthReport Report, IReadOnlyList<ConsumerGroupLag> MoreGroups);

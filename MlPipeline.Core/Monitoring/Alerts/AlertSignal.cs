@@ -1,3 +1,5 @@
+using MlPipeline.Core.Contracts;
+
 namespace MlPipeline.Core.Monitoring.Alerts;
 
 /// <summary>A rule's condition holding right now for one subject (a stage, a model, a feature, the broker).</summary>

@@ -1,3 +1,5 @@
+using MlPipeline.Core.Contracts;
+
 namespace MlPipeline.Core.Monitoring.Alerts;
 
 /// <summary>

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MlPipeline.Core.Training;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Monitoring;
 

@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using MlPipeline.Tests.Broker.Server;
@@ -40,6 +43,88 @@ public sealed class CrashDurabilityTests
         using var restarted = await BrokerProcess.StartAsync(arguments);
         var readBack = TopicContents.Read(restarted.BootstrapServers, topic, Partitions, MessageCount, ReadTimeout);
         Assert.That(readBack, Is.EqualTo(acknowledged));
+    }
+
+    /// <summary>
+    /// One idempotent producer keeps sending while the broker process is SIGKILLed ten times and restarted on the same
+    /// port and data directory each time: every message the broker acknowledged is in the log exactly once, at the
+    /// offset it was acknowledged with, and each partition holds what it got in the order it was sent.
+    /// </summary>
+    [Test]
+    public async Task IdempotentProducerSendingThroughTenBrokerSigkills_LosesNothingAcknowledged_DuplicatesNothing()
+    {
+        const int kills = 10;
+        const int acknowledgedPerRound = 40;
+        using var dataDirectory = new TemporaryDirectory("crash-ten-kills");
+        string[] arguments = ["--host", "127.0.0.1", "--port", FreePort().ToString(CultureInfo.InvariantCulture), "--data-dir", dataDirectory.Path];
+        string topic = UniqueNames.For("ten-kills");
+        var acknowledged = new List<StoredMessage>();
+        var failures = new List<string>();
+        int sent = 0;
+
+        var broker = await BrokerProcess.StartAsync(arguments);
+        try
+        {
+            await CreateTopicAsync(broker.BootstrapServers, topic, Partitions);
+            var config = KafkaTestClients.ProducerConfig(broker.BootstrapServers);
+            // Long enough to wait out every restart: a message fails only if the broker is gone for good.
+            config.MessageTimeoutMs = 120_000;
+            config.ReconnectBackoffMaxMs = 200;
+            using var producer = KafkaTestClients.BuildProducer<string, string>(config);
+            void SendSome(int count)
+            {
+                for (int i = 0; i < count; i++, sent++)
+                {
+                    producer.Produce(topic, new Message<string, string> { Key = $"k{sent % 7}", Value = sent.ToString("D6", CultureInfo.InvariantCulture) }, report =>
+                    {
+                        lock (acknowledged)
+                        {
+                            if (report.Error.IsError) failures.Add(report.Error.Reason);
+                            else acknowledged.Add(new StoredMessage(report.Partition.Value, report.Offset.Value, report.Message.Key, report.Message.Value));
+                        }
+                    });
+                }
+            }
+            int Acknowledged() { lock (acknowledged) return acknowledged.Count; }
+
+            for (int round = 0; round < kills; round++)
+            {
+                int target = Acknowledged() + acknowledgedPerRound;
+                SendSome(acknowledgedPerRound);
+                Assert.That(Acknowledged, Is.GreaterThanOrEqualTo(target).After(60_000, 5), $"round {round}: the restarted broker acknowledges");
+                // The kill lands while these are in flight (or acknowledged without the producer hearing it).
+                SendSome(30);
+                await broker.KillAsync();
+                broker.Dispose();
+                broker = await BrokerProcess.StartAsync(arguments);
+            }
+
+            Assert.That(producer.Flush(TimeSpan.FromSeconds(60)), Is.Zero, "messages still in flight after the last restart");
+        }
+        finally
+        {
+            broker.Dispose();
+        }
+
+        using var reader = await BrokerProcess.StartAsync(arguments);
+        List<StoredMessage> ordered;
+        lock (acknowledged) ordered = [.. acknowledged.OrderBy(m => m.Partition).ThenBy(m => m.Offset)];
+        var log = TopicContents.Read(reader.BootstrapServers, topic, Partitions, ordered.Count, ReadTimeout);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(failures, Is.Empty, "delivery failures");
+            Assert.That(ordered, Has.Count.EqualTo(sent), "every message sent was acknowledged in the end");
+            Assert.That(log, Is.EqualTo(ordered), "the log is exactly the acknowledged messages at their acknowledged offsets");
+            Assert.That(log.GroupBy(m => m.Partition).Where(p => !p.Select(m => m.Value).SequenceEqual(p.Select(m => m.Value).Order(StringComparer.Ordinal))).Select(p => p.Key),
+                Is.Empty, "partitions whose messages are out of send order");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     [TestCase("random-bytes")]

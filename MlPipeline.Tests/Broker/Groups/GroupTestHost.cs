@@ -30,9 +30,18 @@ internal sealed class GroupTestHost : IDisposable
         services.AddSingleton(options);
         services.AddSingleton<BrokerIdentity>();
         services.AddSingleton<IGroupOffsetStore>(Offsets);
+        // The topic side too: OffsetCommit accepts offsets only for partitions that exist.
+        services.AddSingleton<ILogStore, InMemoryLogStore>();
+        services.AddBrokerApis();
         services.AddBrokerGroups();
         _provider = services.BuildServiceProvider();
+        Topics.Create(CommittedTopic, 3, 1, [], validateOnly: false);
     }
+
+    /// <summary>A topic of three partitions that exists from the start, for commits.</summary>
+    public const string CommittedTopic = "t";
+
+    public TopicRegistry Topics => _provider.GetRequiredService<TopicRegistry>();
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     public InMemoryGroupOffsetStore Offsets { get; } = new();

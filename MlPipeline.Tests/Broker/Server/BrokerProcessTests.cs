@@ -43,6 +43,20 @@ public sealed class BrokerProcessTests
         }
     }
 
+    [Test]
+    public async Task HostOtherMachinesCanReach_WithoutAllowingItExplicitly_ExitsWithCode2AndOneLineReason()
+    {
+        using var process = Process.Start(BrokerProcess.StartInfo("--host", "0.0.0.0", "--port", "0"))!;
+        string stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(process.ExitCode, Is.EqualTo(2));
+            Assert.That(stderr.Split('\n')[0], Does.Contain("--host 0.0.0.0 can be reached from other machines").And.Contain("--allow-unauthenticated-remote"));
+        }
+    }
+
     private static List<string> ReadAll(string bootstrapServers, string topic, int expected)
     {
         var values = new List<string>();

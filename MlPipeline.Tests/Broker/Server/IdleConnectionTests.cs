@@ -53,11 +53,20 @@ public sealed class IdleConnectionTests
     }
 
     [Test]
+    public void AnyAddressWithoutAllowingUnauthenticatedRemote_IsRefusedAtStart()
+    {
+        var options = new BrokerOptions { Host = "0.0.0.0", Port = 0 };
+
+        Assert.That(async () => await BrokerServer.StartAsync(options),
+            Throws.ArgumentException.With.Message.Contains("can be reached from other machines").And.Message.Contains("AllowUnauthenticatedRemote"));
+    }
+
+    [Test]
     public void ZeroIdleLimit_IsRefusedAtStart()
     {
         var options = new BrokerOptions { Host = "127.0.0.1", Port = 0, ConnectionsMaxIdle = TimeSpan.Zero };
 
-        Assert.That(async () => await BrokerServer.StartAsync(options), Throws.TypeOf<ArgumentOutOfRangeException>());
+        Assert.That(async () => await BrokerServer.StartAsync(options), Throws.ArgumentException.With.Message.Contains("ConnectionsMaxIdle"));
     }
 
     private static void WriteFetch(KafkaWriter body, string topic, int maxWaitMs)

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using MlPipeline.Broker;
 using MlPipeline.Broker.Protocol;
 using MlPipeline.Broker.State;
@@ -80,26 +79,49 @@ public sealed class ProducerStateRestartTests
     }
 
     [Test]
-    public async Task InitProducerIdAfterRestart_ReturnsAnIdAboveEveryRecoveredOne_EvenWhenTheClockDidNotMove()
+    public async Task InitProducerIdAfterRestart_NeverHandsOutAnIdFoundInTheRecoveredLog_EvenWhenTheGeneratorDrawsIt()
     {
         using var dataDirectory = new TemporaryDirectory("producer-restart");
         string topic = UniqueNames.For("restart-ids");
-        // The same instant for both runs: the clock seed alone would hand out the same ids again.
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-        long allocatedBefore, writtenByAnotherAllocator;
-        await using (var broker = await StartBrokerAsync(dataDirectory.Path, clock))
+        const long RecoveredId = 4_242_424_242;
+        await using (var broker = await StartBrokerAsync(dataDirectory.Path))
         {
             CreateTopic(broker, topic);
-            allocatedBefore = await InitProducerIdAsync(broker);
-            writtenByAnotherAllocator = allocatedBefore + 1_000;
-            await ProduceAsync(broker, topic, ABatch(allocatedBefore, sequence: 0, records: 1));
-            await ProduceAsync(broker, topic, ABatch(writtenByAnotherAllocator, sequence: 0, records: 1));
+            await ProduceAsync(broker, topic, ABatch(RecoveredId, sequence: 0, records: 1));
         }
 
-        await using var restarted = await StartBrokerAsync(dataDirectory.Path, clock);
-        long allocatedAfter = await InitProducerIdAsync(restarted);
+        // The generator draws the recovered id first (as a random one may), then a fresh one.
+        var source = new ScriptedProducerIds(RecoveredId, RecoveredId + 7);
+        await using var restarted = await BrokerServer.StartAsync(
+            new BrokerOptions { Host = "127.0.0.1", Port = 0, DataDirectory = dataDirectory.Path }, _loggerFactory, timeProvider: null,
+            services => services.AddSingleton<ProducerIdSource>(source), CancellationToken.None);
+        long allocated = await InitProducerIdAsync(restarted);
 
-        Assert.That(allocatedAfter, Is.GreaterThan(writtenByAnotherAllocator));
+        Assert.That(allocated, Is.EqualTo(RecoveredId + 7));
+    }
+
+    [Test]
+    public async Task InitProducerId_HandsOutIdsThatDoNotFollowEachOther()
+    {
+        await using var broker = await BrokerServer.StartAsync(new BrokerOptions { Host = "127.0.0.1", Port = 0 }, _loggerFactory);
+        var ids = new List<long>();
+        for (int i = 0; i < 20; i++) ids.Add(await InitProducerIdAsync(broker));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ids, Is.Unique);
+            Assert.That(ids, Is.All.GreaterThan(0L));
+            // A counter (or a clock) would make the next id the last one plus a little: another client's id guessable.
+            Assert.That(ids.Zip(ids.Skip(1), (a, b) => Math.Abs(b - a)), Is.All.GreaterThan(1_000_000L));
+        }
+    }
+
+    /// <summary>Candidate ids in a fixed order, then the real generator.</summary>
+    private sealed class ScriptedProducerIds(params long[] script) : ProducerIdSource
+    {
+        private int _next;
+
+        public override long NextCandidate() => _next < script.Length ? script[_next++] : base.NextCandidate();
     }
 
     [Test]

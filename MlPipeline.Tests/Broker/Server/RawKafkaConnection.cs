@@ -29,6 +29,15 @@ internal sealed class RawKafkaConnection : IAsyncDisposable
         return new RawKafkaConnection(client);
     }
 
+    /// <summary>Connects from a chosen local address (any 127.x.y.z reaches a broker on 127.0.0.1), to act as another client machine.</summary>
+    public static async Task<RawKafkaConnection> ConnectFromAsync(string bootstrapServers, string localAddress)
+    {
+        var (host, port) = (bootstrapServers[..bootstrapServers.LastIndexOf(':')], int.Parse(bootstrapServers[(bootstrapServers.LastIndexOf(':') + 1)..]));
+        var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(localAddress), 0)) { NoDelay = true };
+        await client.ConnectAsync(host, port);
+        return new RawKafkaConnection(client);
+    }
+
     /// <summary>Sends a request with header v1 (or v2, with an empty tagged-field section); returns its correlation id.</summary>
     public async Task<int> SendAsync(short apiKey, short apiVersion, Action<KafkaWriter> writeBody, bool headerV2 = false)
     {

@@ -156,32 +156,97 @@ public sealed class StorageErrorTests
     }
 
     [Test]
-    public async Task StorageFailureAHandlerCannotMap_ClosesTheConnectionWithAWarningNamingTheReason()
+    public async Task CreateTopicsOnADiskThatRefusesTheDescriptor_IsKafkaStorageError_TheTopicIsNotCreated_AndTheConnectionServes()
     {
         await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
         string topic = UniqueNames.For("unwritable");
         _disk.FailTopicCreation = true;
+        byte[] response;
         try
         {
-            await connection.SendAsync((short)ApiKey.CreateTopics, 0, body =>
+            await connection.SendAsync((short)ApiKey.CreateTopics, 1, body =>
             {
                 body.WriteArrayCount(1);
                 body.WriteString(topic);
-                body.WriteInt32(1); // partitions
+                body.WriteInt32(2); // partitions
                 body.WriteInt16(1); // replication factor
                 body.WriteArrayCount(0); // assignments
                 body.WriteArrayCount(0); // configs
                 body.WriteInt32(5_000); // timeout_ms
+                body.WriteBoolean(false); // validate_only
             });
-
-            Assert.That(await connection.IsClosedByPeerAsync(), Is.True);
+            response = (await connection.ReceiveAsync()).Body;
         }
         finally
         {
             _disk.FailTopicCreation = false;
         }
-        // The only request this fixture makes fail, so it is the first from this address: a Warning, not Debug.
-        Assert.That(_logs.AtLeast(LogLevel.Warning).Select(e => e.Message), Has.Some.Contains("Read-only file system").And.Contains(topic));
+        int probe = await connection.SendAsync((short)ApiKey.ApiVersions, 0, _ => { });
+        var (probeAnswer, _) = await connection.ReceiveAsync();
+
+        var reader = new KafkaReader(response);
+        reader.ReadArrayCount();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(reader.ReadString(), Is.EqualTo(topic));
+            Assert.That((ErrorCode)reader.ReadInt16(), Is.EqualTo(ErrorCode.KafkaStorageError));
+            Assert.That(reader.ReadNullableString(), Does.Contain("Read-only file system"));
+            Assert.That(Topics.TryGetTopic(topic, out _), Is.False, "no half-created topic");
+            Assert.That(probeAnswer, Is.EqualTo(probe), "the connection still answers");
+            Assert.That(_logs.AtLeast(LogLevel.Error).Select(e => e.Message), Has.Some.Contains("Read-only file system").And.Contains(topic));
+        }
+    }
+
+    [Test]
+    public async Task OffsetCommitOnADiskThatRefusesTheJournal_IsKafkaStorageErrorPerPartition_AndNothingIsStored()
+    {
+        string topic = CreateTopic(partitions: 2);
+        string group = UniqueNames.For("faulty-commit");
+        await using var connection = await RawKafkaConnection.ConnectAsync(_broker.BootstrapServers);
+        _disk.FailOffsetCommits = true;
+        byte[] response;
+        try
+        {
+            await connection.SendAsync((short)ApiKey.OffsetCommit, 2, body =>
+            {
+                body.WriteString(group);
+                body.WriteInt32(-1); // generation: a standalone commit
+                body.WriteString("");
+                body.WriteInt64(-1); // retention_time_ms
+                body.WriteArrayCount(1);
+                body.WriteString(topic);
+                body.WriteArrayCount(2);
+                foreach (int partition in new[] { 0, 1 })
+                {
+                    body.WriteInt32(partition);
+                    body.WriteInt64(5);
+                    body.WriteNullableString(null);
+                }
+            });
+            response = (await connection.ReceiveAsync()).Body;
+        }
+        finally
+        {
+            _disk.FailOffsetCommits = false;
+        }
+        int probe = await connection.SendAsync((short)ApiKey.ApiVersions, 0, _ => { });
+        var (probeAnswer, _) = await connection.ReceiveAsync();
+
+        var reader = new KafkaReader(response); // v2: no throttle_time_ms
+        reader.ReadArrayCount();
+        reader.ReadString();
+        var errors = new List<ErrorCode>();
+        for (int count = reader.ReadArrayCount(), i = 0; i < count; i++)
+        {
+            reader.ReadInt32();
+            errors.Add((ErrorCode)reader.ReadInt16());
+        }
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(errors, Is.EqualTo(new[] { ErrorCode.KafkaStorageError, ErrorCode.KafkaStorageError }));
+            Assert.That(_disk.Offsets.GetAll(group), Is.Empty);
+            Assert.That(probeAnswer, Is.EqualTo(probe), "the connection still answers");
+        }
     }
 
     private string CreateTopic(int partitions)

@@ -8,18 +8,23 @@ namespace MlPipeline.Tests.Broker.Storage;
 /// An in-memory store whose appends to (or reads of) chosen partitions throw <see cref="IOException"/>, as a full
 /// or failing disk does: the storage under the broker is faked, never the Kafka client. Faults can be switched on
 /// and off while the broker runs; <see cref="FailedAppends"/> counts the appends that were refused.
-/// Creating a topic fails while <see cref="FailTopicCreation"/> is set.
+/// Creating a topic fails while <see cref="FailTopicCreation"/> is set, committing offsets while <see cref="FailOffsetCommits"/> is.
 /// </summary>
 internal sealed class FaultyDiskLogStore : ILogStore
 {
     private readonly InMemoryLogStore _inner = new();
+    private readonly FaultyOffsetStore _offsets;
     // (topic, partition) => failing now
     private readonly ConcurrentDictionary<(string Topic, int Partition), bool> _failing = new();
     // (topic, partition) => reads failing now
     private readonly ConcurrentDictionary<(string Topic, int Partition), bool> _failingReads = new();
     private int _failedAppends;
 
-    public IGroupOffsetStore Offsets => _inner.Offsets;
+    public FaultyDiskLogStore() => _offsets = new FaultyOffsetStore(_inner.Offsets, this);
+
+    public IGroupOffsetStore Offsets => _offsets;
+
+    public bool FailOffsetCommits { get; set; }
 
     public int FailedAppends => Volatile.Read(ref _failedAppends);
 
@@ -81,5 +86,26 @@ internal sealed class FaultyDiskLogStore : ILogStore
         public int ApplyRetention(DateTimeOffset now) => inner.ApplyRetention(now);
 
         public void Dispose() => inner.Dispose();
+    }
+
+    private sealed class FaultyOffsetStore(IGroupOffsetStore inner, FaultyDiskLogStore disk) : IGroupOffsetStore
+    {
+        public IReadOnlyCollection<string> Groups => inner.Groups;
+
+        public void Commit(string group, IReadOnlyList<(string Topic, int Partition, CommittedOffset Offset)> offsets)
+        {
+            if (disk.FailOffsetCommits) throw new IOException("No space left on device : '/faulty-disk/__group_offsets/offsets.journal'");
+            inner.Commit(group, offsets);
+        }
+
+        public bool TryGet(string group, string topic, int partition, out CommittedOffset offset) => inner.TryGet(group, topic, partition, out offset);
+
+        public IReadOnlyList<(string Topic, int Partition, CommittedOffset Offset)> GetAll(string group) => inner.GetAll(group);
+
+        public void DeleteTopic(string topic) => inner.DeleteTopic(topic);
+
+        public void DeleteGroup(string group) => inner.DeleteGroup(group);
+
+        public int ExpireOffsets(string group, long committedBeforeMs) => inner.ExpireOffsets(group, committedBeforeMs);
     }
 }

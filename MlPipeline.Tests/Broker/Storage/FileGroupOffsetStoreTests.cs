@@ -80,4 +80,53 @@ public sealed class FileGroupOffsetStoreTests
             Assert.That(reopened.GetAll("g").Select(p => p.Offset.Offset), Is.EqualTo(new long[] { 498, 499, 497 }));
         }
     }
+
+    [Test]
+    public void AMillionCommittedOffsetsInTheJournal_ReopenAllocatesAFixedBound_AndCompactsTheJournal()
+    {
+        const int Commits = 1_000_000;
+        const int Partitions = 100;
+        // Written directly (a million fsynced commits would take minutes): what a long-running broker leaves behind.
+        using (var journal = new FileStream(JournalPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+        {
+            for (var i = 0; i < Commits; i++)
+                journal.Write(OffsetJournalEncoding.Frame(OffsetJournalEncoding.EncodeCommit(
+                    $"group-{i % 5}", [("orders", i % Partitions, new CommittedOffset(i, 0, null, 1_700_000_000_000 + i))])));
+        }
+        long journalBytes = new FileInfo(JournalPath).Length;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        using var store = new FileGroupOffsetStore(_directory.Path);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(journalBytes, Is.GreaterThan(40L * 1024 * 1024), "the journal is large");
+            // Independent of the journal's length: buffers, names and the 100 live offsets (the old replay read it whole).
+            Assert.That(allocated, Is.LessThan(4L * 1024 * 1024));
+            Assert.That(store.TryGet("group-4", "orders", 99, out var last) ? last.Offset : -1, Is.EqualTo(Commits - 1));
+            Assert.That(store.GetAll("group-0"), Has.Count.EqualTo(Partitions / 5 * 1));
+            Assert.That(store.JournalBytes, Is.LessThan(64 * 1024), "compacted at open");
+        }
+    }
+
+    [Test]
+    public void ExpireOffsets_RemovesOnlyOldCommits_AndSurvivesReopen()
+    {
+        using (var store = new FileGroupOffsetStore(_directory.Path))
+        {
+            store.Commit("g", [("t", 0, new CommittedOffset(1, 0, null, 100)), ("t", 1, new CommittedOffset(2, 0, null, 300))]);
+            store.Commit("old", [("t", 0, new CommittedOffset(3, 0, null, 100))]);
+            Assert.That(store.ExpireOffsets("g", committedBeforeMs: 200), Is.EqualTo(1));
+            Assert.That(store.ExpireOffsets("old", committedBeforeMs: 200), Is.EqualTo(1));
+        }
+
+        using var reopened = new FileGroupOffsetStore(_directory.Path);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(reopened.GetAll("g").Select(p => p.Partition), Is.EqualTo(new[] { 1 }));
+            Assert.That(reopened.Groups, Does.Not.Contain("old"));
+        }
+    }
 }

@@ -14,7 +14,7 @@ public sealed class SegmentHeaderWalkerTests
     public void BatchThatRunsPastTheVisibleBytes_IsNotReported()
     {
         using var directory = new TemporaryDirectory();
-        using var segment = LogSegment.CreateNew(directory.Path, 0);
+        using var segment = LogSegment.CreateNew(directory.Path, 0, new SegmentFileCache(4));
         var first = ABatch(0, 2, valueBytes: 10);
         var second = ABatch(2, 2, valueBytes: 10);
         AppendAt(segment, first, 0);

@@ -1,5 +1,5 @@
 using MlPipeline.Core.Configuration;
-using MlPipeline.Core.Monitoring.Alerts;
+using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Tests.Core.Configuration;
 

@@ -59,7 +59,7 @@ public sealed class PipelineConfigValidationTests
         yield return Case("performance:\n  batch_processing_size: 100001", "performance.batch_processing_size = '100001' must be between 1 and 100000");
         yield return Case("performance:\n  processing_timeout_seconds: 0", "performance.processing_timeout_seconds = '0' must be between 1 and 86400");
         yield return Case("broker:\n  port: 70000", "broker.port = '70000' must be between 0 and 65535");
-        yield return Case("broker:\n  partitions: 0", "broker.partitions = '0' must be between 1 and 10000");
+        yield return Case("broker:\n  partitions: 0", "broker.partitions = '0' must be between 1 and 256");
         yield return Case("broker:\n  retention_ms: 0", "broker.retention_ms = '0' must be a positive number of milliseconds, or -1 to keep data forever");
         yield return Case("broker:\n  connections_max_idle_ms: 999", "broker.connections_max_idle_ms = '999' must be at least 1000 milliseconds, or -1 to never close idle connections");
         yield return Case("broker:\n  startup_timeout_seconds: 0", "broker.startup_timeout_seconds = '0' must be between 1 and 300");
@@ -100,6 +100,12 @@ public sealed class PipelineConfigValidationTests
         yield return Case("schema_registry:\n  url: not a url", "schema_registry.url = 'not a url' is not an absolute http:// or https:// URL");
         yield return Case("broker:\n  host: \"\"", "broker.host = '' is empty; expected an IP address or host name to listen on");
         yield return Case("broker:\n  data_dir: \"\"", "broker.data_dir = '' is empty; expected a directory path");
+        yield return Case("broker:\n  host: 0.0.0.0", "broker.host = '0.0.0.0' can be reached from other machines and the embedded broker has no "
+            + "authentication; use 127.0.0.1, or set broker.allow_unauthenticated_remote: true");
+        yield return Case("broker:\n  max_partitions_per_topic: 16\n  partitions: 32", "broker.partitions = '32' must be between 1 and 16");
+        yield return Case("broker:\n  fetch_max_bytes: 0", "broker.fetch_max_bytes = '0' must be at least 1024");
+        yield return Case("broker:\n  max_connections_per_ip: 0", "broker.max_connections_per_ip = '0' must be between 1 and 1000000");
+        yield return Case("broker:\n  offsets_retention_minutes: 0", "broker.offsets_retention_minutes = '0' must be at least 1");
 
         // Topic names.
         const string TopicRule = "is not a valid Kafka topic name: 1-249 characters of A-Z a-z 0-9 . _ - (and not '.' or '..')";

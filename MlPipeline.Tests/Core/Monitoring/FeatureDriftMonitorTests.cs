@@ -1,5 +1,6 @@
 using System.Globalization;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
 using MlPipeline.Core.Training;

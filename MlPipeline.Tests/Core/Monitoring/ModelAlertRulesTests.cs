@@ -1,7 +1,7 @@
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Monitoring;
 using MlPipeline.Core.Monitoring.Alerts;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Tests.Core.Monitoring;
 

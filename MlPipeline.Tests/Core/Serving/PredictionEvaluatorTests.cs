@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Serving;
-using MlPipeline.Core.Training;
 using MlPipeline.Tests.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 

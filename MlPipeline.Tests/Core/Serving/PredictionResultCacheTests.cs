@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Serving;
 
 namespace MlPipeline.Tests.Core.Serving;

@@ -1,6 +1,6 @@
 using System.Text;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
-using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 

@@ -112,6 +112,30 @@ public sealed class TrainingDataStoreTests : IDisposable
     }
 
     [Test]
+    public async Task NonFiniteNumbers_AreStoredAsTheContractsNamedLiterals_AndReadBackAfterReopening()
+    {
+        // processed_data allows "NaN" and "±Infinity" (ContractJson); a row the topic accepted is not lost in the store.
+        var row = new ProcessedRow("sales", 1, new Dictionary<string, double> { ["Age"] = double.NaN, ["Max"] = double.PositiveInfinity }, new Dictionary<string, string>(), double.NegativeInfinity);
+        await using (var store = await Open())
+        {
+            await store.AddRangeAsync("sales", [row], [], CancellationToken.None);
+        }
+
+        var written = await File.ReadAllTextAsync(Path.Combine(directory.Path, "sales.jsonl"));
+        await using var reopened = await Open();
+        var read = await ReadAll(reopened, "sales");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(written, Does.Contain("\"numeric\":{\"Age\":\"NaN\",\"Max\":\"Infinity\"}").And.Contain("\"label\":\"-Infinity\""));
+            Assert.That(read, Has.Count.EqualTo(1));
+            Assert.That(read[0].Numeric["Age"], Is.NaN);
+            Assert.That(read[0].Numeric["Max"], Is.EqualTo(double.PositiveInfinity));
+            Assert.That(read[0].Label, Is.EqualTo(double.NegativeInfinity));
+        }
+    }
+
+    [Test]
     public async Task TornLastLine_IsCutOffOnOpenAndAppendsContinueCleanly()
     {
         await using (var store = await Open())

@@ -9,16 +9,17 @@ namespace MlPipeline.Tests.Host.DataPipeline;
 
 /// <summary>
 /// The honest crash: the host runs as its own process (MlPipeline.Host.dll from its build output) and is killed
-/// with SIGKILL mid-ingestion, so no shutdown code, flush or commit runs. A second process on the same data
-/// directories must end with every row of the dataset stored exactly once.
+/// with SIGKILL mid-ingestion, three times over, so no shutdown code, flush or commit runs. A last process on the same
+/// data directories must end with every row of the dataset stored exactly once.
 /// </summary>
 [Parallelizable(ParallelScope.Self)]
 public sealed class HostKilledMidIngestionTests
 {
     private const int RowCount = 20_000;
+    private const int Kills = 3;
 
     [Test]
-    public async Task HostKilledMidIngestion_Restarted_TrainingStoreHoldsEveryRowExactlyOnce()
+    public async Task HostKilledThreeTimesMidIngestion_Restarted_TrainingStoreHoldsEveryRowExactlyOnce()
     {
         using var directory = new TemporaryDirectory("killed-host");
         var dataDirectory = Directory.CreateDirectory(Path.Combine(directory.Path, "data")).FullName;
@@ -50,14 +51,33 @@ public sealed class HostKilledMidIngestionTests
             """);
 
         string datasetId;
+        var statesAtKill = new List<string>();
         using (var first = await HostProcess.StartAsync(configPath))
         {
             using var response = await first.Client.PostAsJsonAsync("/api/ingest", new { file_path = "large.csv" });
             datasetId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("dataset_id").GetString()!;
             Assert.That(async () => (await Progress(first.Client, datasetId)).GetProperty("rows_published").GetInt64(), Is.GreaterThan(0).After(30_000, 10));
+            statesAtKill.Add((await Progress(first.Client, datasetId)).GetProperty("state").GetString()!);
             await first.KillAsync();
         }
 
+        // Killed again as soon as each restarted host has moved the dataset on: resumed ingestion, redelivered
+        // records and the training store's dedupe are each interrupted mid-way.
+        for (var kill = 2; kill <= Kills; kill++)
+        {
+            using var restarted = await HostProcess.StartAsync(configPath);
+            var before = await Progress(restarted.Client, datasetId);
+            var moved = before.GetProperty("rows_published").GetInt64() + before.GetProperty("rows_processed").GetInt64();
+            Assert.That(async () =>
+            {
+                var now = await Progress(restarted.Client, datasetId);
+                return now.GetProperty("rows_published").GetInt64() + now.GetProperty("rows_processed").GetInt64();
+            }, Is.GreaterThan(moved).After(60_000, 10), $"host {kill} moves the dataset on");
+            statesAtKill.Add((await Progress(restarted.Client, datasetId)).GetProperty("state").GetString()!);
+            await restarted.KillAsync();
+        }
+
+        Assert.That(statesAtKill, Has.Count.EqualTo(Kills).And.None.EqualTo("completed"), "every SIGKILL landed during the ingestion");
         using (var second = await HostProcess.StartAsync(configPath))
         {
             Assert.That(async () => (await Progress(second.Client, datasetId)).GetProperty("state").GetString(), Is.EqualTo("completed").After(120_000, 200));

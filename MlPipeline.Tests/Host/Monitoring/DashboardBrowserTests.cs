@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Monitoring;
-using MlPipeline.Core.Training;
 using MlPipeline.Tests.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 

@@ -1,11 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Administration;
 using MlPipeline.Core.Messaging.Consuming;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Messaging.Producing;
 using MlPipeline.Core.Monitoring;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Tests.Host.Monitoring;
 

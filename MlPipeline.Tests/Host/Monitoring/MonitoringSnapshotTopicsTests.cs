@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging.Envelope;
-using MlPipeline.Core.Training;
 
 namespace MlPipeline.Tests.Host.Monitoring;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using MlPipeline.Core.Configuration;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Messaging;
 using MlPipeline.Core.Messaging.Envelope;
 using MlPipeline.Core.Serving;

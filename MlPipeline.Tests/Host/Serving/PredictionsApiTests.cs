@@ -104,7 +104,7 @@ public sealed class PredictionsApiTests
     }
 
     [TestCase("application/json", "{\"features\": [1, 2,", "the body is not valid JSON")]
-    [TestCase("text/plain", "{\"features\": [1, 2, \"A\", \"2023-01-01\"]}", "Content-Type must be application/json, got 'text/plain")]
+    
     [TestCase("application/json", "{\"feature\": [1, 2, \"A\", \"2023-01-01\"]}", "missing 'features'")]
     [TestCase("application/json", "{\"features\": \"1,2\"}", "'features' must be an array or an object, got String")]
     [TestCase("application/json", "{\"features\": [1, {\"x\": 2}]}", "'features[1]' must be a number, a string or null, got Object")]

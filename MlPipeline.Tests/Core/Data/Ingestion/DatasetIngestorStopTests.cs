@@ -1,6 +1,7 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 using MlPipeline.Core.Data.Ingestion;
 using MlPipeline.Core.Training;

@@ -1,9 +1,0 @@
-namespace MlPipeline.Core.Monitoring.Alerts;
-
-/// <summary>How urgent an alert is; spelled info | warning | critical in the configuration and on the wire.</summary>
-public enum AlertSeverity
-{
-    Info,
-    Warning,
-    Critical,
-}
