@@ -29,6 +29,7 @@ public static class ConfigurationServiceCollectionExtensions
         services.AddSingleton(Options.Create(config.Serving));
         services.AddSingleton(Options.Create(config.Training));
         services.AddSingleton(Options.Create(config.Alerts));
+        services.AddSingleton(Options.Create(config.Logging));
         services.AddSingleton(new KafkaClientConfigFactory(config));
         return services;
     }

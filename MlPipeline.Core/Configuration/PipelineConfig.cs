@@ -57,4 +57,6 @@ public sealed class PipelineConfig
     public ServingOptions Serving { get; set => field = value ?? new(); } = new();
 
     public AlertsOptions Alerts { get; set => field = value ?? new(); } = new();
+
+    public LoggingOptions Logging { get; set => field = value ?? new(); } = new();
 }

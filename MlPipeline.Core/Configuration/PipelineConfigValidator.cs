@@ -46,6 +46,15 @@ public sealed partial class PipelineConfigValidator
         ValidateTraining(config.Training, errors);
         ValidateServing(config.Serving, errors);
         ValidateAlerts(config.Alerts, errors);
+        ValidateLogging(config.Logging, errors);
+    }
+
+    private static void ValidateLogging(LoggingOptions logging, ConfigurationErrorList errors)
+    {
+        foreach (var category in logging.Levels.Keys.Where(string.IsNullOrWhiteSpace))
+        {
+            errors.InvalidValue("logging.levels", category, "a category must be a logger name or prefix, e.g. MlPipeline.Core.Stages");
+        }
     }
 
     private static void ValidateData(DataSectionOptions data, ConfigurationErrorList errors)
