@@ -48,7 +48,9 @@ internal sealed class ServingHost : IAsyncDisposable
     public string BootstrapServers => Runner.Service<KafkaEndpoint>().BootstrapServers;
 
     /// <param name="extraYaml">More sections for the host's configuration (e.g. an external broker).</param>
-    public static async Task<ServingHost> StartAsync(ServingModelFixture trained, string extraYaml = "")
+    /// <param name="addLogging">Passed to <see cref="PipelineHostRunner.StartAsync"/> (e.g. to capture the log).</param>
+    public static async Task<ServingHost> StartAsync(
+        ServingModelFixture trained, string extraYaml = "", Action<Microsoft.Extensions.Logging.ILoggingBuilder>? addLogging = null)
     {
         var models = new TemporaryDirectory();
         try
@@ -56,7 +58,8 @@ internal sealed class ServingHost : IAsyncDisposable
             var store = await trained.StoreWithBothVersionsAsync(models, ModelName);
             await store.PromoteAsync(ModelName, 1, CancellationToken.None);
             var runner = await PipelineHostRunner.StartAsync(
-                $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n{extraYaml}");
+                $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n{extraYaml}",
+                addLogging: addLogging);
             return new ServingHost(runner, models, store, trained);
         }
         catch
