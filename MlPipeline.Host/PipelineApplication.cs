@@ -31,7 +31,8 @@ public static class PipelineApplication
     /// Kafka client is configured with its real address). Throws <see cref="ConfigurationException"/> (one line per
     /// problem) before anything starts when the configuration is unusable. The caller runs (or disposes) the host.
     /// </summary>
-    /// <param name="configureLogging">Adjusts logging (tests raise the minimum level).</param>
+    /// <param name="configureLogging">Adjusts logging after the <c>logging:</c> section was applied, so its calls win
+    /// (tests raise the minimum level; a category the file names keeps the file's level).</param>
     public static async Task<WebApplication> BuildAsync(
         PipelineHostSettings settings, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
@@ -52,6 +53,7 @@ public static class PipelineApplication
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(config.Service.ShutdownTimeoutSeconds));
         ConfigureUrls(builder, config.Http);
         RefuseOpenExposure(builder, config, keys, settings.ConfigPath);
+        builder.Logging.AddPipelineLogging(config.Logging, builder.Environment);
         configureLogging?.Invoke(builder.Logging);
 
         builder.Services.AddSingleton(new ServiceClock(DateTimeOffset.UtcNow));

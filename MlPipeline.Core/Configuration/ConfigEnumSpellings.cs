@@ -52,6 +52,14 @@ internal static class ConfigEnumSpellings
                 ("r_squared", PromotionMetric.RSquared), ("rmse", PromotionMetric.RootMeanSquaredError),
                 ("mae", PromotionMetric.MeanAbsoluteError),
             ],
+            [typeof(Microsoft.Extensions.Logging.LogLevel)] =
+            [
+                ("trace", Microsoft.Extensions.Logging.LogLevel.Trace), ("debug", Microsoft.Extensions.Logging.LogLevel.Debug),
+                ("information", Microsoft.Extensions.Logging.LogLevel.Information),
+                ("warning", Microsoft.Extensions.Logging.LogLevel.Warning), ("error", Microsoft.Extensions.Logging.LogLevel.Error),
+                ("critical", Microsoft.Extensions.Logging.LogLevel.Critical), ("none", Microsoft.Extensions.Logging.LogLevel.None),
+            ],
+            [typeof(LogFormat)] = [("simple", LogFormat.Simple), ("json", LogFormat.Json), ("systemd", LogFormat.Systemd)],
             [typeof(AlertSeverity)] = [("info", AlertSeverity.Info), ("warning", AlertSeverity.Warning), ("critical", AlertSeverity.Critical)],
         }.ToFrozenDictionary();
 

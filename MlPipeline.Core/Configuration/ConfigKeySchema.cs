@@ -45,6 +45,12 @@ internal sealed class ConfigKeySchema
             ? item
             : null;
 
+    // A map whose keys are the user's own (logging.levels: category → level): any key is allowed, values are scalars.
+    private static Type? MapValueType(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && type.GetGenericArguments()[0] == typeof(string)
+            ? type.GetGenericArguments()[1]
+            : null;
+
     private void CheckMapping(YamlMappingNode mapping, Type type, string pathPrefix, ConfigurationErrorList errors)
     {
         var propertiesByKey = KeyProperties(type).ToDictionary(KeyName, StringComparer.Ordinal);
@@ -60,7 +66,11 @@ internal sealed class ConfigKeySchema
                 continue;
             }
 
-            if (IsSection(property.PropertyType))
+            if (MapValueType(property.PropertyType) is { } valueType)
+            {
+                CheckMap(valueNode, valueType, path, errors);
+            }
+            else if (IsSection(property.PropertyType))
             {
                 CheckSection(valueNode, property.PropertyType, path, errors);
             }
@@ -76,6 +86,33 @@ internal sealed class ConfigKeySchema
             else
             {
                 errors.General($"{path} must be a single value, not a list or section {At(valueNode.Start)}");
+            }
+        }
+    }
+
+    private void CheckMap(YamlNode valueNode, Type valueType, string path, ConfigurationErrorList errors)
+    {
+        if (valueNode is YamlScalarNode { Style: ScalarStyle.Plain, Value: "" or "~" or "null" })
+        {
+            return;
+        }
+
+        if (valueNode is not YamlMappingNode map)
+        {
+            errors.General($"{path} must be a section of 'name: value' lines {At(valueNode.Start)}");
+            return;
+        }
+
+        foreach (var (keyNode, entryNode) in map.Children)
+        {
+            var entryPath = $"{path}.{(keyNode as YamlScalarNode)?.Value}";
+            if (entryNode is YamlScalarNode scalar)
+            {
+                _valuesByPosition[(scalar.Start.Line, scalar.Start.Column)] = new ConfigValueLocation(entryPath, scalar.Value ?? "", valueType);
+            }
+            else
+            {
+                errors.General($"{entryPath} must be a single value, not a list or section {At(entryNode.Start)}");
             }
         }
     }

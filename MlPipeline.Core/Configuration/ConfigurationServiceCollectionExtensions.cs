@@ -31,6 +31,7 @@ public static class ConfigurationServiceCollectionExtensions
         services.AddSingleton(Options.Create(config.Alerts));
         services.AddSingleton(Options.Create(config.Auth));
         services.AddSingleton(Options.Create(config.RateLimits));
+        services.AddSingleton(Options.Create(config.Logging));
         services.AddSingleton(new KafkaClientConfigFactory(config));
         return services;
     }

@@ -61,4 +61,6 @@ public sealed class PipelineConfig
     public AuthOptions Auth { get; set => field = value ?? new(); } = new();
 
     public RateLimitOptions RateLimits { get; set => field = value ?? new(); } = new();
+
+    public LoggingOptions Logging { get; set => field = value ?? new(); } = new();
 }

@@ -48,6 +48,7 @@ public sealed partial class PipelineConfigValidator
         ValidateAlerts(config.Alerts, errors);
         ValidateAuth(config.Auth, errors);
         ValidateRateLimits(config.RateLimits, errors);
+        ValidateLogging(config.Logging, errors);
     }
 
     private static void ValidateAuth(AuthOptions auth, ConfigurationErrorList errors)
@@ -74,6 +75,14 @@ public sealed partial class PipelineConfigValidator
         InRange(errors, "rate_limits.predict_per_second", limits.PredictPerSecond, 1, 1_000_000);
         InRange(errors, "rate_limits.predict_burst", limits.PredictBurst, 1, 10_000_000);
         InRange(errors, "rate_limits.admin_per_minute", limits.AdminPerMinute, 1, 1_000_000);
+    }
+
+    private static void ValidateLogging(LoggingOptions logging, ConfigurationErrorList errors)
+    {
+        foreach (var category in logging.Levels.Keys.Where(string.IsNullOrWhiteSpace))
+        {
+            errors.InvalidValue("logging.levels", category, "a category must be a logger name or prefix, e.g. MlPipeline.Core.Stages");
+        }
     }
 
     private static void ValidateData(DataSectionOptions data, ConfigurationErrorList errors)

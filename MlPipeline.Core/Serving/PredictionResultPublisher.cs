@@ -152,7 +152,7 @@ public sealed class PredictionResultPublisher : IDisposable
             if (attempt > 1)
             {
                 observer.OnDeliveredAfterRetry(requestId, attempt);
-                logger.LogInformation("Result of request {RequestId} delivered to {Topic} at attempt {Attempt}", requestId, options.Topic, attempt);
+                logger.LogDebug("Result of request {RequestId} delivered to {Topic} at attempt {Attempt}", requestId, options.Topic, attempt);
             }
         }
         catch (Exception exception)

@@ -200,7 +200,7 @@ public sealed class PipelineConfigLoaderTests
         {
             $"{path}: producer.compresion_type is not a known key (line 2, column 3); keys of producer: acks, retries, batch_size, linger_ms, buffer_memory, compression_type, max_request_size, request_timeout_ms, delivery_timeout_ms, enable_idempotence",
             $"{path}: topics.dead_letter_topic is not a known key (line 4, column 3); keys of topics: raw_data_topic, processed_data_topic, model_training_topic, model_evaluation_topic, prediction_requests_topic, prediction_results_topic, pipeline_monitoring_topic, model_monitoring_topic, alerts_topic",
-            $"{path}: monitor is not a known key (line 5, column 1); top-level sections: kafka, topics, producer, consumer, schema_registry, monitoring, error_handling, performance, broker, http, service, data, training, serving, alerts, auth, rate_limits",
+            $"{path}: monitor is not a known key (line 5, column 1); top-level sections: kafka, topics, producer, consumer, schema_registry, monitoring, error_handling, performance, broker, http, service, data, training, serving, alerts, auth, rate_limits, logging",
         }));
     }
 

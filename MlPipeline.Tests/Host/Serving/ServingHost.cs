@@ -49,7 +49,9 @@ internal sealed class ServingHost : IAsyncDisposable
 
     /// <param name="extraYaml">More sections for the host's configuration (e.g. an external broker).</param>
     /// <param name="promote">False starts with both versions stored but none promoted: no model is served yet.</param>
-    public static async Task<ServingHost> StartAsync(ServingModelFixture trained, string extraYaml = "", bool promote = true)
+    /// <param name="addLogging">Passed to <see cref="PipelineHostRunner.StartAsync"/> (e.g. to capture the log).</param>
+    public static async Task<ServingHost> StartAsync(
+        ServingModelFixture trained, string extraYaml = "", bool promote = true, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? addLogging = null)
     {
         var models = new TemporaryDirectory();
         try
@@ -58,7 +60,8 @@ internal sealed class ServingHost : IAsyncDisposable
             if (promote)
                 await store.PromoteAsync(ModelName, 1, CancellationToken.None);
             var runner = await PipelineHostRunner.StartAsync(
-                $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n{extraYaml}");
+                $"training:\n  models_dir: \"{models.Path}\"\nserving:\n  default_model: {ModelName}\n  max_request_bytes: {MaxRequestBytes}\n{extraYaml}",
+                addLogging: addLogging);
             return new ServingHost(runner, models, store, trained);
         }
         catch
