@@ -43,7 +43,7 @@ public sealed class PipelineLoggingTests
         const int requestsPerPath = 2_000;
         var shipped = PipelineConfigLoader.Load(TemporaryConfigDirectory.SeedConfigPath, TemporaryConfigDirectory.NoEnvironment).Logging;
         var capture = new CapturingLoggerProvider();
-        await using var host = await ServingHost.StartAsync(new ServingModelFixture(), ShippedLoggingSection(), logging =>
+        await using var host = await ServingHost.StartAsync(new ServingModelFixture(), ShippedLoggingSection(), addLogging: logging =>
         {
             // The test runner holds everything at Warning; this test measures what the shipped file lets through.
             logging.SetMinimumLevel(shipped.Level);
