@@ -66,7 +66,7 @@ public sealed class TrainingBenchmarkCommand : IBenchmarkCommand
             var report = trained.Report;
             output.WriteLine(
                 $"| {kind.ToString().ToLowerInvariant()} | {rows.Count:N0} | {wall.Elapsed.TotalSeconds:N1} | {report.Timings.FitDuration.TotalSeconds:N1} " +
-                $"| {report.Timings.EvaluationDuration.TotalSeconds:N2} | {report.Metrics.RSquared:F4} | {report.Metrics.RootMeanSquaredError:N2} " +
+                $"| {report.Timings.EvaluationDuration.TotalSeconds:N2} | {report.Metrics!.RSquared:F4} | {report.Metrics.RootMeanSquaredError:N2} " +
                 $"| {report.Metrics.MeanAbsoluteError:N2} | {load} |");
             output.Flush();
         }

@@ -41,7 +41,12 @@ public sealed class PredictionEvaluator(ServingModelRegistry registry, string de
                 : PredictionResult.FeaturesToJson(features);
             return scored.Succeeded
                 ? new PredictionEvaluation(
-                    new PredictionResult(PredictionResult.Ok, scored.Prediction, request.Model, lease.Version, interpreted, null), features)
+                    new PredictionResult(PredictionResult.Ok, scored.Prediction, request.Model, lease.Version, interpreted, null)
+                    {
+                        Label = scored.Label,
+                        Probabilities = scored.Probabilities,
+                    },
+                    features)
                 : Failure(request.Model, lease.Version, interpreted, features, scored.Error!);
         }
     }

@@ -460,6 +460,11 @@ public sealed class TrainingDataStore : IAsyncDisposable
         }
 
         json.WriteNumber("label"u8, row.Label);
+        if (row.LabelText is not null)
+        {
+            json.WriteString("label_text"u8, row.LabelText);
+        }
+
         json.WriteEndObject();
     }
 

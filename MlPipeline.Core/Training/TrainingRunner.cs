@@ -69,8 +69,9 @@ public sealed class TrainingRunner(
             }
 
             logger.LogInformation(
-                "Model {Model} v{Version} trained on {Rows} rows: R² {RSquared:F4}; {Decision}",
-                request.Model, stored.Version, rows.Count, stored.Training.Metrics.RSquared, decision.Reason);
+                "Model {Model} v{Version} ({Task}, {Trainer}) trained on {Rows} rows: holdout {Metric} {Value:F4}; {Decision}",
+                request.Model, stored.Version, stored.Training.Task, stored.Training.TrainerName(), rows.Count,
+                stored.Training.Task == TrainingTask.Regression ? "R²" : "accuracy", stored.Training.PrimaryMetric, decision.Reason);
             return stored;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -115,5 +116,9 @@ public sealed class TrainingRunner(
         bool featureSetChanged = false,
         string? reason = null) =>
         new(kind, request.Model, stored?.Version, request.DatasetId, stored?.Training.Metrics, previous?.Version,
-            previous?.Training.Metrics, featureSetChanged, reason);
+            previous?.Training.Metrics, featureSetChanged, reason)
+        {
+            Task = stored?.Training.Task ?? TrainingTask.Regression,
+            ClassificationMetrics = stored?.Training.ClassificationMetrics,
+        };
 }
