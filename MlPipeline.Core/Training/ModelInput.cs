@@ -19,7 +19,10 @@ internal sealed class ModelInput
     /// <summary>Binary classification: true for the second class (<see cref="ClassLabels"/> order).</summary>
     public bool BinaryLabel { get; set; }
 
-    /// <summary>Multiclass: the class as a 1-based key (0 would mean missing), a key type of the class count.</summary>
+    /// <summary>
+    /// Multiclass: the class index, declared a key type of the class count. ML.NET reads a key from a class member
+    /// 0-based (it stores index + 1, keeping 0 for "missing"), so this is the plain 0-based index.
+    /// </summary>
     public uint ClassLabel { get; set; }
 }
 
@@ -124,7 +127,7 @@ internal sealed class ModelInputMapper
         var index = classes.IndexOf(row);
         var input = Map(row.Numeric, row.Categorical, index);
         input.BinaryLabel = index == 1;
-        input.ClassLabel = (uint)(index + 1);
+        input.ClassLabel = (uint)index;
         return input;
     }
 }

@@ -13,7 +13,10 @@ public enum TrainerKind
     /// <summary>LightGBM gradient boosting.</summary>
     LightGbm,
 
-    /// <summary>Linear model (stochastic dual coordinate ascent); features are mean/variance normalized first.</summary>
+    /// <summary>
+    /// Linear model on mean/variance normalized features: SDCA least squares for regression, L-BFGS logistic regression
+    /// (binary) or maximum entropy (multiclass) for classification.
+    /// </summary>
     Sdca,
 
     /// <summary>Random forest of regression trees.</summary>

@@ -21,7 +21,7 @@ public sealed record TrainerCandidate(
     public string Name => Trainer switch
     {
         TrainerKind.Sdca => L2Regularization is { } l2
-            ? string.Create(CultureInfo.InvariantCulture, $"sdca(l2={l2:G3})")
+            ? string.Create(CultureInfo.InvariantCulture, $"linear(l2={l2:G3})")
             : "sdca",
         TrainerKind.FastForest => string.Create(
             CultureInfo.InvariantCulture, $"fastforest(trees={NumberOfTrees}, leaves={NumberOfLeaves}, min_leaf={MinimumExampleCountPerLeaf})"),

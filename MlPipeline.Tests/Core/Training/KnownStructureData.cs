@@ -39,26 +39,37 @@ internal sealed class KnownStructureData
         Generate(count, featureCount, seed, (x, random) => (f(x) + (noise * Gaussian(random))).ToString("R", CultureInfo.InvariantCulture), _ => "");
 
     /// <summary>
-    /// Class = <paramref name="rule"/>(x), then with probability <paramref name="flip"/> replaced by a uniformly drawn
-    /// OTHER class: the rule is the Bayes classifier and its expected accuracy is 1 - flip.
+    /// The class is drawn from softmax(<paramref name="logits"/>(x)): the noise is part of the model, the most probable
+    /// class (the largest logit) is the Bayes classifier, and a linear logit makes logistic regression well specified.
     /// </summary>
     public static KnownStructureData Classification(
-        int count, int featureCount, IReadOnlyList<string> classes, Func<double[], int> rule, double flip, int seed) =>
+        int count, int featureCount, IReadOnlyList<string> classes, Func<double[], double[]> logits, int seed) =>
         Generate(
             count,
             featureCount,
             seed,
             (x, random) =>
             {
-                var truth = rule(x);
-                if (random.NextDouble() < flip)
+                var scores = logits(x);
+                var max = scores.Max();
+                var weights = scores.Select(s => Math.Exp(s - max)).ToArray();
+                var draw = random.NextDouble() * weights.Sum();
+                for (var c = 0; c < weights.Length; c++)
                 {
-                    truth = (truth + 1 + random.Next(classes.Count - 1)) % classes.Count;
+                    draw -= weights[c];
+                    if (draw <= 0)
+                    {
+                        return classes[c];
+                    }
                 }
 
-                return classes[truth];
+                return classes[^1];
             },
-            x => classes[rule(x)]);
+            x =>
+            {
+                var scores = logits(x);
+                return classes[Array.IndexOf(scores, scores.Max())];
+            });
 
     /// <summary>Rows with fixed features and the given label text per row (task inference tests).</summary>
     public static IReadOnlyList<ProcessedRow> WithLabels(IReadOnlyList<string> labels)
