@@ -29,8 +29,11 @@ public sealed class KafkaTrainingAnnouncer(KafkaProducerManager producer, KafkaM
             ["model"] = metadata.Name,
             ["version"] = metadata.Version,
             ["dataset_id"] = report.DatasetId,
-            ["trainer"] = report.TrainingOptions.Trainer.ToString(),
-            ["metrics"] = DatasetPayloadJson.ToData(report.Metrics),
+            ["trainer"] = report.TrainerName(),
+            ["task"] = report.Task.ToString(),
+            // A classifier has no regression metrics: metrics is null and classification_metrics says how good it is.
+            ["metrics"] = report.Metrics is { } metrics ? DatasetPayloadJson.ToData(metrics) : null,
+            ["classification_metrics"] = report.ClassificationMetrics is { } classification ? DatasetPayloadJson.ToData(classification) : null,
             ["train_row_count"] = report.TrainRowCount,
             ["holdout_row_count"] = report.HoldoutRowCount,
         };
