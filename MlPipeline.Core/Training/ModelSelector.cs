@@ -69,7 +69,12 @@ internal sealed class ModelSelector(ModelTrainingOptions options, TimeProvider t
             }
 
             progress?.Report(new SelectionProgress(c, candidates.Count, candidate.Name));
-            results.Add(CrossValidate(mapper, layout, task, candidate, rows, classIndexes, sample, foldOf, folds, cancellationToken));
+            // Once some candidate has a score, a later one stops between folds when the budget runs out: the budget
+            // is then overrun by one fold at most, never by a whole slow candidate.
+            Func<bool> overBudget = results.Any(r => r.Skipped is null)
+                ? () => timeProvider.GetElapsedTime(started).TotalSeconds >= options.SearchSeconds
+                : () => false;
+            results.Add(CrossValidate(mapper, layout, task, candidate, rows, classIndexes, sample, foldOf, folds, overBudget, cancellationToken));
         }
 
         progress?.Report(new SelectionProgress(candidates.Count, candidates.Count, null));
@@ -122,6 +127,7 @@ internal sealed class ModelSelector(ModelTrainingOptions options, TimeProvider t
         int[] sample,
         int[] foldOf,
         int folds,
+        Func<bool> overBudget,
         CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -132,6 +138,13 @@ internal sealed class ModelSelector(ModelTrainingOptions options, TimeProvider t
             for (var fold = 0; fold < folds; fold++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (overBudget())
+                {
+                    return new CandidateScore(
+                        candidate.Name, candidate, null, null, null, scores, stopwatch.Elapsed.TotalSeconds,
+                        $"time budget of {options.SearchSeconds:G4} s spent after {fold} of {folds} folds");
+                }
+
                 var train = new List<ModelInput>(sample.Length);
                 var valid = new List<int>(sample.Length / folds + 1);
                 for (var i = 0; i < sample.Length; i++)

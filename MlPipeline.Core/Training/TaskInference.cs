@@ -57,6 +57,21 @@ public sealed record TaskDecision(TrainingTask Task, ClassLabels? Classes, strin
 /// </summary>
 public sealed class TaskInference(ModelTrainingOptions options)
 {
+    /// <summary>Reads a task as configuration and <c>?task=</c> spell it: auto | regression | binary | multiclass (any case).</summary>
+    public static bool TryParseTask(string text, out TrainingTask task)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        task = text.Trim().ToLowerInvariant() switch
+        {
+            "auto" => TrainingTask.Auto,
+            "regression" => TrainingTask.Regression,
+            "binary" => TrainingTask.Binary,
+            "multiclass" => TrainingTask.Multiclass,
+            _ => (TrainingTask)(-1),
+        };
+        return Enum.IsDefined(task);
+    }
+
     /// <exception cref="InvalidOperationException">The label cannot train the requested or inferred task; the message says why.</exception>
     public TaskDecision Decide(string labelColumn, IReadOnlyList<ProcessedRow> rows, TrainingTask requested)
     {

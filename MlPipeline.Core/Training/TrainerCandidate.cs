@@ -42,52 +42,49 @@ public sealed record TrainerCandidate(
 /// <summary>
 /// The candidates model selection tries, sized to the rows it cross-validates on. Small data gets shallow trees with
 /// many rows per leaf and a low learning rate (deep trees memorize a few hundred rows), plus regularized linear models,
-/// which are often the best on small tabular data; larger data gets more leaves and trees. Cheap candidates come
-/// first, so a tight time budget still compares the linear model with at least one tree ensemble.
+/// which are often the best on small tabular data; larger data gets more leaves and trees.
 /// </summary>
 public static class CandidateGrid
 {
     public static IReadOnlyList<TrainerCandidate> For(int rows)
     {
-        var candidates = new List<TrainerCandidate>
+        // Families alternate (linear, boosted trees, forest, then their second settings), so a budget that runs out
+        // early has still compared the linear model with tree ensembles.
+        TrainerCandidate[] trees = rows switch
         {
-            // Linear: nearly unregularized (close to least squares / plain logistic regression), then shrunk more.
-            new(TrainerKind.Sdca, 0, 0, 0, 0, L2Regularization: 1e-3f),
-            new(TrainerKind.Sdca, 0, 0, 0, 0, L2Regularization: 0.05f),
-            new(TrainerKind.Sdca, 0, 0, 0, 0, L2Regularization: 0.5f),
-        };
-        if (rows < 2_000)
-        {
-            var minLeaf = Math.Clamp(rows / 40, 5, 20);
-            candidates.AddRange(
+            < 2_000 =>
             [
-                new(TrainerKind.LightGbm, 200, 4, minLeaf, 0.05),
-                new(TrainerKind.LightGbm, 300, 8, minLeaf, 0.03),
+                new(TrainerKind.LightGbm, 200, 4, Math.Clamp(rows / 40, 5, 20), 0.05),
                 new(TrainerKind.FastForest, 100, 16, 3, 0),
-                new(TrainerKind.FastTree, 100, 4, minLeaf, 0.05),
-            ]);
-        }
-        else if (rows < 20_000)
-        {
-            candidates.AddRange(
+                new(TrainerKind.LightGbm, 300, 8, Math.Clamp(rows / 40, 5, 20), 0.03),
+                new(TrainerKind.FastTree, 100, 4, Math.Clamp(rows / 40, 5, 20), 0.05),
+            ],
+            < 20_000 =>
             [
                 new(TrainerKind.LightGbm, 200, 16, 20, 0.05),
-                new(TrainerKind.LightGbm, 300, 31, 20, 0.05),
                 new(TrainerKind.FastForest, 100, 64, 5, 0),
+                new(TrainerKind.LightGbm, 300, 31, 20, 0.05),
                 new(TrainerKind.FastTree, 200, 16, 20, 0.1),
-            ]);
-        }
-        else
-        {
-            candidates.AddRange(
+            ],
+            _ =>
             [
                 new(TrainerKind.LightGbm, 300, 31, 50, 0.1),
-                new(TrainerKind.LightGbm, 300, 63, 50, 0.05),
                 new(TrainerKind.FastForest, 100, 128, 20, 0),
+                new(TrainerKind.LightGbm, 300, 63, 50, 0.05),
                 new(TrainerKind.FastTree, 200, 31, 50, 0.1),
-            ]);
-        }
+            ],
+        };
 
-        return candidates;
+        // Linear: nearly unregularized (close to least squares / plain logistic regression), then shrunk more.
+        return
+        [
+            new(TrainerKind.Sdca, 0, 0, 0, 0, L2Regularization: 1e-3f),
+            trees[0],
+            new(TrainerKind.Sdca, 0, 0, 0, 0, L2Regularization: 0.05f),
+            trees[1],
+            trees[2],
+            new(TrainerKind.Sdca, 0, 0, 0, 0, L2Regularization: 0.5f),
+            trees[3],
+        ];
     }
 }

@@ -52,7 +52,8 @@ public sealed class TrainingRunner(
                 }
             }
 
-            var trained = await trainer.TrainAsync(request.DatasetId ?? "all", schema, processingFor(schema), rows, cancellationToken).ConfigureAwait(false);
+            var trained = await trainer.TrainAsync(
+                request.DatasetId ?? "all", schema, processingFor(schema), rows, schema.Task ?? TrainingTask.Auto, null, cancellationToken).ConfigureAwait(false);
             var previous = await models.GetCurrentMetadataAsync(request.Model, cancellationToken).ConfigureAwait(false);
             var stored = await models.SaveNewVersionAsync(request.Model, trained, cancellationToken).ConfigureAwait(false);
             var decision = promotion.Decide(stored, previous);

@@ -14,7 +14,7 @@ namespace MlPipeline.Host.Apis;
 /// </summary>
 internal static class IngestionApi
 {
-    public sealed record IngestRequest(string? FilePath, string? Model, string? Label);
+    public sealed record IngestRequest(string? FilePath, string? Model, string? Label, string? Task = null);
 
     public sealed record IngestAccepted(string Status, string MessageId, string Message, string DatasetId);
 
@@ -25,7 +25,7 @@ internal static class IngestionApi
             .WithSummary("Ingest a CSV inside the data folder: one RAW_DATA message per row or chunk, then a dataset-end marker.");
         app.MapPost("/api/ingest/upload", IngestUploadAsync)
             .WithTags("Ingestion")
-            .WithSummary("Ingest a CSV sent as the body (text/csv) or as a multipart/form-data file; model and label as query parameters.");
+            .WithSummary("Ingest a CSV sent as the body (text/csv) or as a multipart/form-data file; model, label and task (auto|regression|binary|multiclass) as query parameters.");
         app.MapGet("/api/ingestions/{datasetId}", GetProgressAsync)
             .WithTags("Ingestion")
             .WithSummary("Progress of an ingestion: rows read, published, processed, rejected, and its state.");
@@ -35,11 +35,11 @@ internal static class IngestionApi
     internal static async Task<Results<Accepted<IngestAccepted>, BadRequest<ProblemDetailsBody>, NotFound<ProblemDetailsBody>, JsonHttpResult<ProblemDetailsBody>>> IngestFileAsync(
         IngestRequest request, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
-        if (InvalidModel(request.Model) is { } invalid)
+        var taskProblem = InvalidTask(request.Task, out var task);
+        if ((InvalidModel(request.Model) ?? taskProblem) is { } invalid)
         {
             return TypedResults.BadRequest(invalid);
         }
-
         var resolved = paths.Resolve(request.FilePath);
         switch (resolved.Problem)
         {
@@ -49,13 +49,14 @@ internal static class IngestionApi
                 return TypedResults.NotFound(new ProblemDetailsBody(resolved.Message!));
         }
 
-        return await SubmitAsync(resolved.FullPath!, request.Model, request.Label, null, ingestions, config, cancellationToken);
+        return await SubmitAsync(resolved.FullPath!, request.Model, request.Label, task, null, ingestions, config, cancellationToken);
     }
 
     internal static async Task<Results<Accepted<IngestAccepted>, BadRequest<ProblemDetailsBody>, NotFound<ProblemDetailsBody>, JsonHttpResult<ProblemDetailsBody>>> IngestUploadAsync(
-        HttpRequest request, string? model, string? label, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+        HttpRequest request, string? model, string? label, string? task, DataPathResolver paths, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
-        if (InvalidModel(model) is { } invalid)
+        var taskProblem = InvalidTask(task, out var requestedTask);
+        if ((InvalidModel(model) ?? taskProblem) is { } invalid)
         {
             return TypedResults.BadRequest(invalid);
         }
@@ -79,7 +80,7 @@ internal static class IngestionApi
             }
         }
 
-        return await SubmitAsync(target, model, label, datasetId, ingestions, config, cancellationToken);
+        return await SubmitAsync(target, model, label, requestedTask, datasetId, ingestions, config, cancellationToken);
     }
 
     internal static async Task<Results<Ok<IngestionProgress>, NotFound<ProblemDetailsBody>>> GetProgressAsync(
@@ -94,11 +95,11 @@ internal static class IngestionApi
     }
 
     private static async Task<Results<Accepted<IngestAccepted>, BadRequest<ProblemDetailsBody>, NotFound<ProblemDetailsBody>, JsonHttpResult<ProblemDetailsBody>>> SubmitAsync(
-        string path, string? model, string? label, string? datasetId, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+        string path, string? model, string? label, TrainingTask? task, string? datasetId, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
         var modelName = string.IsNullOrWhiteSpace(model) ? config.Training.ModelName : model;
         var labelColumn = string.IsNullOrWhiteSpace(label) ? config.Data.LabelColumn : label;
-        var job = await ingestions.SubmitAsync(path, modelName, labelColumn, datasetId, cancellationToken);
+        var job = await ingestions.SubmitAsync(path, modelName, labelColumn, datasetId, task, cancellationToken);
         if (job is null)
         {
             return TypedResults.Json(new ProblemDetailsBody("too many ingestions are waiting; retry later"), statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -135,6 +136,24 @@ internal static class IngestionApi
         }
 
         return false;
+    }
+
+    /// <summary>?task= (or the body's task): auto | regression | binary | multiclass; absent or auto leaves training.task in charge.</summary>
+    private static ProblemDetailsBody? InvalidTask(string? text, out TrainingTask? task)
+    {
+        task = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!TaskInference.TryParseTask(text, out var parsed))
+        {
+            return new ProblemDetailsBody($"task '{text}' is not one of auto, regression, binary, multiclass");
+        }
+
+        task = parsed == TrainingTask.Auto ? null : parsed;
+        return null;
     }
 
     private static ProblemDetailsBody? InvalidModel(string? model) =>

@@ -129,4 +129,39 @@ public sealed class TaskInferenceTests
         Assert.That(() => new TaskInference(options).Decide("y", Labels(Repeat(20, i => $"c{i}")), TrainingTask.Auto),
             Throws.InvalidOperationException.With.Message.Contains("more than 5 distinct values"));
     }
+
+    [Test]
+    public void TaskRequestedForTheDataset_OverridesTheConfiguredTaskInTraining()
+    {
+        // Three integer values would be classes; the dataset asks for regression (as ?task=regression does via its schema).
+        var rows = Labels(Repeat(60, i => (i % 3).ToString(CultureInfo.InvariantCulture)));
+        var trainer = new ModelTrainer(new ModelTrainingOptions { Trainer = TrainerKind.Sdca, Task = TrainingTask.Auto }, TimeProvider.System);
+
+        var report = trainer.Train("ds", KnownStructureData.SchemaFor(2), new DataProcessingOptions { LabelColumn = "y" }, rows, TrainingTask.Regression, null, CancellationToken.None).Report;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.Task, Is.EqualTo(TrainingTask.Regression));
+            Assert.That(report.Metrics, Is.Not.Null);
+            Assert.That(report.TaskReason, Is.EqualTo("task regression requested"));
+        }
+    }
+
+    [TestCase("Binary", true, TrainingTask.Binary)]
+    [TestCase(" multiclass ", true, TrainingTask.Multiclass)]
+    [TestCase("auto", true, TrainingTask.Auto)]
+    [TestCase("clustering", false, TrainingTask.Auto)]
+    public void TaskSpelling_IsReadLikeTheConfiguration(string text, bool valid, TrainingTask expected)
+    {
+        var parsed = TaskInference.TryParseTask(text, out var task);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(parsed, Is.EqualTo(valid));
+            if (valid)
+            {
+                Assert.That(task, Is.EqualTo(expected));
+            }
+        }
+    }
 }
