@@ -6,15 +6,17 @@ namespace MlPipeline.Core.Training;
 public sealed record RegressionMetricsSummary(double RSquared, double RootMeanSquaredError, double MeanAbsoluteError);
 
 /// <summary>When training ran (UTC) and how long each phase took.</summary>
-/// <param name="SelectionDuration">Model selection's cross-validation (zero for an explicit trainer).</param>
 /// <param name="FitDuration">The final fit on the whole training split.</param>
 /// <param name="EvaluationDuration">Holdout metrics and permutation feature importance.</param>
 public sealed record TrainingTimings(
     DateTimeOffset StartedAt,
     DateTimeOffset FinishedAt,
     TimeSpan FitDuration,
-    TimeSpan EvaluationDuration,
-    TimeSpan SelectionDuration = default);
+    TimeSpan EvaluationDuration)
+{
+    /// <summary>Model selection's cross-validation (zero for an explicit trainer).</summary>
+    public TimeSpan SelectionDuration { get; init; }
+}
 
 /// <summary>
 /// Everything known about one training run: what was trained on, how, and how well. The feature

@@ -140,7 +140,7 @@ public sealed class ModelTrainer(ModelTrainingOptions options, TimeProvider time
             Trainer = candidate,
             Selection = selection,
             FeatureImportance = importance,
-            Timings = new TrainingTimings(startedAt, timeProvider.GetUtcNow(), fitDuration, evaluationDuration, selectionDuration),
+            Timings = new TrainingTimings(startedAt, timeProvider.GetUtcNow(), fitDuration, evaluationDuration) { SelectionDuration = selectionDuration },
         };
         return new TrainedModel(model, trainView.Schema, report);
     }

@@ -72,6 +72,16 @@ public sealed class TaskInference(ModelTrainingOptions options)
         return Enum.IsDefined(task);
     }
 
+    /// <summary>
+    /// Few integers read as class codes only when they lie close together (0/1, ratings 1-5, codes 1, 2, 10): within
+    /// twice <see cref="ModelTrainingOptions.MaxIntegerClasses"/> of each other. Amounts such as 25, 50, 300 are numbers.
+    /// </summary>
+    private bool AreCodes(HashSet<string> integers)
+    {
+        var values = integers.Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+        return values.Max() - values.Min() < 2 * options.MaxIntegerClasses;
+    }
+
     /// <exception cref="InvalidOperationException">The label cannot train the requested or inferred task; the message says why.</exception>
     public TaskDecision Decide(string labelColumn, IReadOnlyList<ProcessedRow> rows, TrainingTask requested)
     {
@@ -97,14 +107,16 @@ public sealed class TaskInference(ModelTrainingOptions options)
             }
         }
 
-        if (requested == TrainingTask.Auto && firstText is null && (!allIntegers || distinct.Count > options.MaxIntegerClasses))
+        if (requested == TrainingTask.Auto && firstText is null && (!allIntegers || distinct.Count > options.MaxIntegerClasses || !AreCodes(distinct)))
         {
             return new TaskDecision(
                 TrainingTask.Regression,
                 null,
-                allIntegers
-                    ? $"inferred regression: numeric label with more than {options.MaxIntegerClasses} distinct values"
-                    : "inferred regression: numeric label with fractional values");
+                !allIntegers
+                    ? "inferred regression: numeric label with fractional values"
+                    : distinct.Count > options.MaxIntegerClasses
+                        ? $"inferred regression: numeric label with more than {options.MaxIntegerClasses} distinct values"
+                        : "inferred regression: integer label spread too widely to be class codes");
         }
 
         if (distinct.Count < 2)
