@@ -54,7 +54,7 @@ internal sealed class BenchmarkModel
             requests.Add([(double)age, (double)quantity, category, date]);
         }
 
-        var trained = await new ModelTrainer(new ModelTrainingOptions(), TimeProvider.System)
+        var trained = await new ModelTrainer(new ModelTrainingOptions { Trainer = TrainerKind.FastTree }, TimeProvider.System)
             .TrainAsync("benchmark", Schema, processing, rows, cancellationToken);
         var saved = await store.SaveNewVersionAsync(name, trained, cancellationToken);
         await store.PromoteAsync(name, saved.Version, cancellationToken);

@@ -10,7 +10,8 @@ using MlPipeline.Core.Training;
 namespace MlPipeline.Benchmarks.Training;
 
 /// <summary>
-/// `training`: wall time of <see cref="ModelTrainer"/> per trainer on N processed rows (issue 4, "Speed"). The rows
+/// `training`: wall time of <see cref="ModelTrainer"/> per trainer and row count (issue 4, "Speed"; issue 16: the
+/// time of model selection, trainer auto, at 1k/10k/100k rows). The rows
 /// are made the way the pipeline makes them: a generated CSV with the sample's columns, read by CsvRowStream,
 /// schema inferred and every row cleaned by RowProcessor; that preparation is timed separately. Each trainer runs
 /// with the shipped training defaults (config/kafka_config.yaml), so the figures are those of a default install.
@@ -20,20 +21,21 @@ public sealed class TrainingBenchmarkCommand : IBenchmarkCommand
     private const string DatasetId = "bench-training";
 
     public string Name => "training";
-    public string Summary => "ModelTrainer fit + holdout evaluation per trainer on generated processed rows (issue 4)";
+    public string Summary => "ModelTrainer (model selection, fit, holdout evaluation) per trainer and row count on generated processed rows (issues 4, 16)";
     public string Usage => """
         usage: dotnet run -c Release --project MlPipeline.Benchmarks -- training [options]
-          --rows N             processed rows to train on (default 100000; 80 % train, 20 % holdout)
-          --trainers A,B       any of fasttree, lightgbm, sdca, fastforest (default all four)
+          --rows N[,N...]      processed rows to train on, one run each (default 100000; 80 % train, 20 % holdout)
+          --trainers A,B       any of auto, fasttree, lightgbm, sdca, fastforest (default all five)
           --threads T          training.threads (default 0: ML.NET chooses, as shipped)
         """;
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        int rowCount = 100_000, threads = 0;
+        IReadOnlyList<int> rowCounts = [100_000];
+        var threads = 0;
         IReadOnlyList<TrainerKind> trainers = Enum.GetValues<TrainerKind>();
         var parser = new BenchmarkOptionParser()
-            .Int("--rows", 10, int.MaxValue, rows => rowCount = rows)
+            .Option("--rows", "a comma-separated list of row counts, each >= 10", text => TryRowCounts(text, counts => rowCounts = counts))
             .Int("--threads", 0, 1024, count => threads = count)
             .Option("--trainers", $"a comma-separated list of {string.Join(", ", Enum.GetNames<TrainerKind>())}", text => TryTrainers(text, kinds => trainers = kinds));
         if (!parser.TryParse(arguments, out string? error))
@@ -46,31 +48,32 @@ public sealed class TrainingBenchmarkCommand : IBenchmarkCommand
         var defaults = new TrainingSectionOptions { Threads = threads };
         output.WriteLine($"training:  shipped defaults: {defaults.NumberOfTrees} trees/iterations, {defaults.NumberOfLeaves} leaves, " +
                          $"min {defaults.MinimumExampleCountPerLeaf} per leaf, learning rate {defaults.LearningRate}, holdout {defaults.HoldoutFraction:P0}, " +
-                         $"seed {defaults.Seed}, threads {(threads == 0 ? "ML.NET default" : threads)}");
+                         $"seed {defaults.Seed}, threads {(threads == 0 ? "ML.NET default" : threads)}; auto: search budget {defaults.SearchSeconds} s, {defaults.CvFolds} folds");
 
-        var prepare = Stopwatch.StartNew();
-        var (schema, processing, rows) = await ProcessedRowsAsync(rowCount, cancellationToken);
-        prepare.Stop();
-        output.WriteLine($"rows:      {rows.Count:N0} processed rows from a generated {rowCount:N0}-row CSV in {prepare.Elapsed.TotalSeconds:N1} s " +
-                         $"(read + infer + clean; {rows.Count / prepare.Elapsed.TotalSeconds:N0} rows/s, single thread)");
         output.WriteLine();
-        output.WriteLine("| trainer | rows | wall s | fit s | holdout eval s | holdout R² | RMSE | MAE | load before |");
-        output.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|---|");
-        foreach (var kind in trainers)
+        output.WriteLine("| trainer | rows | wall s | selection s | fit s | holdout eval s | holdout R² | RMSE | MAE | model (auto: the winner) | load before |");
+        output.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|");
+        foreach (var rowCount in rowCounts)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            string load = MachineFacts.Collect(null).LoadAverage ?? "n/a";
-            var trainer = new ModelTrainer(defaults.ToTrainingOptions() with { Trainer = kind }, TimeProvider.System);
-            var wall = Stopwatch.StartNew();
-            var trained = trainer.Train(DatasetId, schema, processing, rows, cancellationToken);
-            wall.Stop();
-            var report = trained.Report;
-            output.WriteLine(
-                $"| {kind.ToString().ToLowerInvariant()} | {rows.Count:N0} | {wall.Elapsed.TotalSeconds:N1} | {report.Timings.FitDuration.TotalSeconds:N1} " +
-                $"| {report.Timings.EvaluationDuration.TotalSeconds:N2} | {report.Metrics.RSquared:F4} | {report.Metrics.RootMeanSquaredError:N2} " +
-                $"| {report.Metrics.MeanAbsoluteError:N2} | {load} |");
-            output.Flush();
+            var (schema, processing, rows) = await ProcessedRowsAsync(rowCount, cancellationToken);
+            foreach (var kind in trainers)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string load = MachineFacts.Collect(null).LoadAverage ?? "n/a";
+                var trainer = new ModelTrainer(defaults.ToTrainingOptions() with { Trainer = kind }, TimeProvider.System);
+                var wall = Stopwatch.StartNew();
+                var trained = trainer.Train(DatasetId, schema, processing, rows, cancellationToken);
+                wall.Stop();
+                var report = trained.Report;
+                var metrics = report.Metrics!;
+                output.WriteLine(
+                    $"| {kind.ToString().ToLowerInvariant()} | {rows.Count:N0} | {wall.Elapsed.TotalSeconds:N1} | {report.Timings.SelectionDuration.TotalSeconds:N1} " +
+                    $"| {report.Timings.FitDuration.TotalSeconds:N1} | {report.Timings.EvaluationDuration.TotalSeconds:N2} | {metrics.RSquared:F4} " +
+                    $"| {metrics.RootMeanSquaredError:N2} | {metrics.MeanAbsoluteError:N2} | {report.TrainerName()} | {load} |");
+                output.Flush();
+            }
         }
+
         return 0;
     }
 
@@ -99,6 +102,27 @@ public sealed class TrainingBenchmarkCommand : IBenchmarkCommand
             else throw new InvalidOperationException($"generated row {row.RowNumber} was rejected: {result.RejectionReason}");
         }
         return (schema, processing, rows);
+    }
+
+    private static bool TryRowCounts(string text, Action<IReadOnlyList<int>> apply)
+    {
+        var parsed = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 10)
+            {
+                return false;
+            }
+
+            parsed.Add(count);
+        }
+
+        if (parsed.Count > 0)
+        {
+            apply(parsed);
+        }
+
+        return parsed.Count > 0;
     }
 
     private static bool TryTrainers(string text, Action<IReadOnlyList<TrainerKind>> apply)

@@ -44,7 +44,12 @@ internal static class ConfigEnumSpellings
             [typeof(TrainerKind)] =
             [
                 ("fasttree", TrainerKind.FastTree), ("lightgbm", TrainerKind.LightGbm), ("sdca", TrainerKind.Sdca),
-                ("fastforest", TrainerKind.FastForest),
+                ("fastforest", TrainerKind.FastForest), ("auto", TrainerKind.Auto),
+            ],
+            [typeof(TrainingTask)] =
+            [
+                ("auto", TrainingTask.Auto), ("regression", TrainingTask.Regression), ("binary", TrainingTask.Binary),
+                ("multiclass", TrainingTask.Multiclass),
             ],
             [typeof(PromotionMode)] = [("compare_metric", PromotionMode.CompareMetric), ("always", PromotionMode.Always)],
             [typeof(PromotionMetric)] =

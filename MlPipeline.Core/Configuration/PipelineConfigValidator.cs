@@ -120,6 +120,8 @@ public sealed partial class PipelineConfigValidator
     private static void ValidateTraining(TrainingSectionOptions training, ConfigurationErrorList errors)
     {
         DoubleInRange(errors, "training.holdout_fraction", training.HoldoutFraction, 0.05, 0.5);
+        DoubleInRange(errors, "training.search_seconds", training.SearchSeconds, 1, 86_400);
+        InRange(errors, "training.cv_folds", training.CvFolds, 2, 10);
         InRange(errors, "training.number_of_trees", training.NumberOfTrees, 1, 10_000);
         InRange(errors, "training.number_of_leaves", training.NumberOfLeaves, 2, 1_000);
         InRange(errors, "training.minimum_example_count_per_leaf", training.MinimumExampleCountPerLeaf, 1, 100_000);

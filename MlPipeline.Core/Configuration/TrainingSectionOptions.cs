@@ -8,8 +8,17 @@ namespace MlPipeline.Core.Configuration;
 /// </summary>
 public sealed class TrainingSectionOptions
 {
-    /// <summary>fasttree | lightgbm | sdca | fastforest. <value>Default fasttree.</value></summary>
-    public TrainerKind Trainer { get; set; } = TrainerKind.FastTree;
+    /// <summary>auto | fasttree | lightgbm | sdca | fastforest. <value>Default auto (model selection).</value></summary>
+    public TrainerKind Trainer { get; set; } = TrainerKind.Auto;
+
+    /// <summary>auto | regression | binary | multiclass. <value>Default auto (inferred from the label).</value></summary>
+    public TrainingTask Task { get; set; } = TrainingTask.Auto;
+
+    /// <summary>Time budget of model selection, seconds, 1-86400. <value>Default 30.</value></summary>
+    public double SearchSeconds { get; set; } = 30;
+
+    /// <summary>Cross-validation folds of model selection, 2-10. <value>Default 5.</value></summary>
+    public int CvFolds { get; set; } = 5;
 
     /// <summary>Fraction of rows held out for evaluation, 0.05-0.5. <value>Default 0.2.</value></summary>
     public double HoldoutFraction { get; set; } = 0.2;
@@ -68,6 +77,9 @@ public sealed class TrainingSectionOptions
     public ModelTrainingOptions ToTrainingOptions() => new()
     {
         Trainer = Trainer,
+        Task = Task,
+        SearchSeconds = SearchSeconds,
+        CrossValidationFolds = CvFolds,
         HoldoutFraction = HoldoutFraction,
         Seed = Seed,
         NumberOfTrees = NumberOfTrees,

@@ -25,7 +25,7 @@ public enum ModelTrainingEventKind
 /// <param name="Model">The model name (versions and "current" are per name).</param>
 /// <param name="Version">The version concerned; null for <see cref="ModelTrainingEventKind.Started"/> and for failures before a version existed.</param>
 /// <param name="DatasetId">The dataset trained on, or null when trained on all stored data.</param>
-/// <param name="Metrics">Holdout metrics of <paramref name="Version"/> (completed and promoted).</param>
+/// <param name="Metrics">Holdout metrics of a regression <paramref name="Version"/> (completed and promoted).</param>
 /// <param name="PreviousVersion">For promoted: the version that was current before, if any.</param>
 /// <param name="PreviousMetrics">For completed/promoted: the metrics of the version that was current before, if any.</param>
 /// <param name="FeatureSetChanged">True when the version's features differ from the previous current's (promoted without comparison).</param>
@@ -39,7 +39,21 @@ public sealed record ModelTrainingEvent(
     int? PreviousVersion,
     RegressionMetricsSummary? PreviousMetrics,
     bool FeatureSetChanged,
-    string? Reason);
+    string? Reason)
+{
+    /// <summary>What <see cref="Version"/> predicts; regression for events older than classification.</summary>
+    public TrainingTask Task { get; init; } = TrainingTask.Regression;
+
+    /// <summary>Holdout metrics of a classifier <see cref="Version"/> (then <see cref="Metrics"/> is null).</summary>
+    public ClassificationMetricsSummary? ClassificationMetrics { get; init; }
+}
 
 /// <summary>Holdout metrics of a regression model.</summary>
 public sealed record RegressionMetricsSummary(double RSquared, double RootMeanSquaredError, double MeanAbsoluteError);
+
+/// <summary>Holdout metrics of a classification model.</summary>
+/// <param name="Accuracy">Share of rows whose most probable class is the true one.</param>
+/// <param name="MacroF1">F1 per class, averaged with equal weight (a rare class counts as much as a common one).</param>
+/// <param name="LogLoss">Mean negative log of the probability given to the true class (lower is better).</param>
+/// <param name="AreaUnderRocCurve">Binary only: probability that a positive row scores above a negative one.</param>
+public sealed record ClassificationMetricsSummary(double Accuracy, double MacroF1, double LogLoss, double? AreaUnderRocCurve);

@@ -9,7 +9,7 @@ namespace MlPipeline.Core.Contracts;
 /// correlation id, message key and <c>correlation_id</c> header).
 /// </summary>
 /// <param name="Status"><see cref="Ok"/> or <see cref="Failed"/>.</param>
-/// <param name="Prediction">The predicted value; null on error.</param>
+/// <param name="Prediction">The predicted value (a classifier: the probability of <see cref="Label"/>); null on error.</param>
 /// <param name="Model">The model name asked for (or the default).</param>
 /// <param name="ModelVersion">The version that answered; null when none could.</param>
 /// <param name="Features">The features as interpreted: by name when they could be named, else as given.</param>
@@ -23,6 +23,14 @@ public sealed record PredictionResult(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? Features,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Error)
 {
+    /// <summary>Classification only (absent otherwise): the predicted class, as it appeared in the training data.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Label { get; init; }
+
+    /// <summary>Classification only (absent otherwise): the probability of every class, summing to 1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, double>? Probabilities { get; init; }
+
     public const string Ok = "ok";
     public const string Failed = "error";
 

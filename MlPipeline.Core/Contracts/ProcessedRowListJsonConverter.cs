@@ -79,6 +79,11 @@ internal sealed class ProcessedRowListJsonConverter : JsonConverter<IReadOnlyLis
 
         writer.WritePropertyName("label"u8);
         PayloadWriting.WriteDouble(writer, row.Label);
+        if (row.LabelText is not null)
+        {
+            writer.WriteString("label_text"u8, row.LabelText);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -94,6 +99,7 @@ internal sealed class ProcessedRowListJsonConverter : JsonConverter<IReadOnlyLis
         Dictionary<string, double>? numeric = null;
         Dictionary<string, string>? categorical = null;
         double label = 0;
+        string? labelText = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("dataset_id"u8))
@@ -122,12 +128,17 @@ internal sealed class ProcessedRowListJsonConverter : JsonConverter<IReadOnlyLis
                 reader.Read();
                 label = PayloadReading.ReadDouble(ref reader, "label");
             }
+            else if (reader.ValueTextEquals("label_text"u8))
+            {
+                reader.Read();
+                labelText = PayloadReading.ReadNullableString(ref reader, "label_text");
+            }
             else
             {
                 reader.Skip();
             }
         }
 
-        return new ProcessedRow(datasetId!, rowNumber, numeric!, categorical!, label);
+        return new ProcessedRow(datasetId!, rowNumber, numeric!, categorical!, label, labelText);
     }
 }

@@ -5,12 +5,18 @@ namespace MlPipeline.Core.Data;
 /// date parts) and categorical features by name, plus the label. Serializable as JSON; this is what
 /// the processing stage publishes and the training data store keeps.
 /// </summary>
+/// <param name="Label">The label as a number; 0 when it is text (see <paramref name="LabelText"/>).</param>
+/// <param name="LabelText">
+/// The label as written when it is not a number (a class such as "yes" or "true"); null for a numeric label. A
+/// classification model returns its classes as they appear here.
+/// </param>
 public sealed record ProcessedRow(
     string DatasetId,
     long RowNumber,
     IReadOnlyDictionary<string, double> Numeric,
     IReadOnlyDictionary<string, string> Categorical,
-    double Label);
+    double Label,
+    string? LabelText = null);
 
 /// <summary>The features of one input, without a label (what serving scores).</summary>
 public sealed record EngineeredFeatures(

@@ -121,7 +121,7 @@ public sealed class SchemaInference(DataProcessingOptions options)
             kind = InferKind(values);
         }
 
-        if (kind == FeatureKind.Numeric && EqualsLabelOnEveryRow(column, sample))
+        if (kind is FeatureKind.Numeric or FeatureKind.Categorical && EqualsLabelOnEveryRow(column, kind, sample))
         {
             return "equal to the label on every sampled row (label leak)";
         }
@@ -159,18 +159,40 @@ public sealed class SchemaInference(DataProcessingOptions options)
             : FeatureKind.Categorical;
     }
 
-    private bool EqualsLabelOnEveryRow(string column, IReadOnlyList<IReadOnlyDictionary<string, string>> sample)
+    /// <summary>
+    /// True when the column repeats the label on every sampled row where both are present: as numbers for a numeric
+    /// column, as trimmed text for a categorical one (a copy of a class label such as "yes"/"no").
+    /// </summary>
+    private bool EqualsLabelOnEveryRow(string column, FeatureKind kind, IReadOnlyList<IReadOnlyDictionary<string, string>> sample)
     {
         var compared = 0;
         foreach (var row in sample)
         {
-            if (!row.TryGetValue(column, out var text) || !row.TryGetValue(options.LabelColumn, out var labelText)
-                || !ValueParsing.TryParseNumber(text, out var value) || !ValueParsing.TryParseNumber(labelText, out var label))
+            if (!row.TryGetValue(column, out var text) || !row.TryGetValue(options.LabelColumn, out var labelText))
             {
                 continue;
             }
 
-            if (value != label)
+            bool equal;
+            if (kind == FeatureKind.Categorical)
+            {
+                if (text.Trim().Length == 0 || labelText.Trim().Length == 0)
+                {
+                    continue;
+                }
+
+                equal = string.Equals(text.Trim(), labelText.Trim(), StringComparison.Ordinal);
+            }
+            else if (ValueParsing.TryParseNumber(text, out var value) && ValueParsing.TryParseNumber(labelText, out var label))
+            {
+                equal = value == label;
+            }
+            else
+            {
+                continue;
+            }
+
+            if (!equal)
             {
                 return false;
             }

@@ -71,14 +71,13 @@ public sealed class RowProcessor
             return RowProcessingResult.Rejected($"label '{label}' is missing");
         }
 
-        if (!ValueParsing.TryParseNumber(labelText, out var labelValue))
-        {
-            return RowProcessingResult.Rejected($"label '{label}' value '{labelText}' is not a number");
-        }
-
+        // A label that is not a number is a class ("yes", "true", "churned"): kept as text for classification. Whether
+        // the dataset is regression or classification is decided at training, over all its labels (TaskInference).
+        var isNumber = ValueParsing.TryParseNumber(labelText, out var labelValue);
         var features = EngineerFeatures(values);
         return features.Features is { } engineered
-            ? RowProcessingResult.Accepted(new ProcessedRow(datasetId, rowNumber, engineered.Numeric, engineered.Categorical, labelValue))
+            ? RowProcessingResult.Accepted(new ProcessedRow(
+                datasetId, rowNumber, engineered.Numeric, engineered.Categorical, isNumber ? labelValue : 0, isNumber ? null : labelText.Trim()))
             : RowProcessingResult.Rejected(features.Error!);
     }
 

@@ -17,8 +17,15 @@ public sealed record ModelScorerOptions
 }
 
 /// <summary>A prediction, or the precise reason the input could not be scored.</summary>
+/// <param name="Prediction">Regression: the predicted number. Classification: the probability of <see cref="Label"/>.</param>
 public sealed record ScoringResult(double? Prediction, string? Error)
 {
+    /// <summary>Classification: the most probable class, as it appeared in the training data.</summary>
+    public string? Label { get; init; }
+
+    /// <summary>Classification: the probability of every class (summing to 1), keyed by class.</summary>
+    public IReadOnlyDictionary<string, double>? Probabilities { get; init; }
+
     public bool Succeeded => Prediction is not null;
 
     public static ScoringResult Failed(string error) => new(null, error);
@@ -30,13 +37,14 @@ public sealed record ScoringResult(double? Prediction, string? Error)
 /// object keyed by column name; both go through the same <see cref="RowProcessor"/> feature
 /// engineering the training rows did, so serving cannot drift from training. ML.NET's
 /// PredictionEngine is not thread-safe and is costly to build, so engines come from a pool built
-/// once per model, never per request. Safe to call from many threads.
+/// once per model, never per request. Safe to call from many threads. A classifier answers its most probable class
+/// and the probability of each class; a regressor the number.
 /// </summary>
 public sealed class ModelScorer : IDisposable
 {
     private readonly RowProcessor processor;
     private readonly ModelInputMapper mapper;
-    private readonly ObjectPool<PredictionEngine<ModelInput, ModelOutput>> engines;
+    private readonly IEnginePool engines;
 
     public ModelScorer(LoadedModel model, ModelScorerOptions? options = null)
     {
@@ -54,11 +62,19 @@ public sealed class ModelScorer : IDisposable
             },
         };
         processor = new RowProcessor(training.Schema, strict);
-        mapper = new ModelInputMapper(training.FeatureLayout());
+        var classes = training.Classes ?? [];
+        mapper = new ModelInputMapper(training.FeatureLayout(), classes.Count);
         InputColumns = training.Schema.Features.Select(f => f.Name).ToList();
-        var policy = new EnginePolicy(new MLContext(training.TrainingOptions.Seed), model.Model, mapper);
-        // For IDisposable items the provider builds a pool that disposes engines it drops or outlives.
-        engines = new DefaultObjectPoolProvider { MaximumRetained = Math.Max(1, (options ?? new()).MaxPooledEngines) }.Create(policy);
+        var mlContext = new MLContext(training.TrainingOptions.Seed);
+        var retained = Math.Max(1, (options ?? new()).MaxPooledEngines);
+        engines = training.Task switch
+        {
+            TrainingTask.Binary => new EnginePool<BinaryModelOutput>(
+                mlContext, model.Model, mapper, retained, output => Classified(ModelOutputs.Binary(output.Probability), classes)),
+            TrainingTask.Multiclass => new EnginePool<MulticlassModelOutput>(
+                mlContext, model.Model, mapper, retained, output => Classified(ModelOutputs.Normalize(output.Score, classes.Count), classes)),
+            _ => new EnginePool<ModelOutput>(mlContext, model.Model, mapper, retained, output => new ScoringResult(output.Score, null)),
+        };
     }
 
     public LoadedModel Model { get; }
@@ -120,40 +136,32 @@ public sealed class ModelScorer : IDisposable
             return ScoringResult.Failed(features.Error!);
         }
 
-        var input = mapper.Map(engineered.Numeric, engineered.Categorical, label: 0);
-        var engine = engines.Get();
-        try
-        {
-            return new ScoringResult(engine.Predict(input).Score, null);
-        }
-        finally
-        {
-            engines.Return(engine);
-        }
+        return engines.Predict(mapper.Map(engineered.Numeric, engineered.Categorical, label: 0));
     }
 
     /// <summary>
     /// Builds up to <paramref name="engines"/> prediction engines now (each takes milliseconds), so the first requests
     /// after a model swap do not pay for them.
     /// </summary>
-    public void WarmUp(int engines)
-    {
-        var built = new List<PredictionEngine<ModelInput, ModelOutput>>();
-        for (var i = 0; i < engines; i++)
-        {
-            built.Add(this.engines.Get());
-        }
-
-        foreach (var engine in built)
-        {
-            this.engines.Return(engine);
-        }
-    }
+    public void WarmUp(int engines) => this.engines.WarmUp(engines);
 
     /// <summary>
     /// Disposes pooled engines. Safe during a hot swap: an engine still in use is disposed when returned.
     /// </summary>
-    public void Dispose() => (engines as IDisposable)?.Dispose();
+    public void Dispose() => engines.Dispose();
+
+    /// <summary>The most probable class (the first on a tie), its probability, and every class's.</summary>
+    private static ScoringResult Classified(double[] probabilities, IReadOnlyList<string> classes)
+    {
+        var best = ModelMetrics.ArgMax(probabilities);
+        var byClass = new Dictionary<string, double>(classes.Count, StringComparer.Ordinal);
+        for (var c = 0; c < classes.Count; c++)
+        {
+            byClass[classes[c]] = probabilities[c];
+        }
+
+        return new ScoringResult(probabilities[best], null) { Label = classes[best], Probabilities = byClass };
+    }
 
     /// <summary>Turns one caller value into the raw text RowProcessor parses; null means missing.</summary>
     private static string? ToText(string column, object? value, Dictionary<string, string> raw)
@@ -206,14 +214,65 @@ public sealed class ModelScorer : IDisposable
         return null;
     }
 
-    private sealed class EnginePolicy(MLContext mlContext, ITransformer model, ModelInputMapper mapper)
-        : IPooledObjectPolicy<PredictionEngine<ModelInput, ModelOutput>>
+    /// <summary>Prediction engines of one output type (regression, binary or multiclass), pooled.</summary>
+    private interface IEnginePool : IDisposable
     {
-        private readonly Microsoft.ML.Data.SchemaDefinition inputDefinition = mapper.CreateSchemaDefinition();
+        ScoringResult Predict(ModelInput input);
 
-        public PredictionEngine<ModelInput, ModelOutput> Create() =>
-            mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model, ignoreMissingColumns: true, inputSchemaDefinition: inputDefinition);
+        void WarmUp(int count);
+    }
 
-        public bool Return(PredictionEngine<ModelInput, ModelOutput> obj) => true;
+    private sealed class EnginePool<TOutput> : IEnginePool
+        where TOutput : class, new()
+    {
+        private readonly ObjectPool<PredictionEngine<ModelInput, TOutput>> pool;
+        private readonly Func<TOutput, ScoringResult> read;
+
+        public EnginePool(MLContext mlContext, ITransformer model, ModelInputMapper mapper, int retained, Func<TOutput, ScoringResult> read)
+        {
+            this.read = read;
+            // For IDisposable items the provider builds a pool that disposes engines it drops or outlives.
+            pool = new DefaultObjectPoolProvider { MaximumRetained = retained }.Create(new EnginePolicy(mlContext, model, mapper));
+        }
+
+        public ScoringResult Predict(ModelInput input)
+        {
+            var engine = pool.Get();
+            try
+            {
+                return read(engine.Predict(input));
+            }
+            finally
+            {
+                pool.Return(engine);
+            }
+        }
+
+        public void WarmUp(int count)
+        {
+            var built = new List<PredictionEngine<ModelInput, TOutput>>();
+            for (var i = 0; i < count; i++)
+            {
+                built.Add(pool.Get());
+            }
+
+            foreach (var engine in built)
+            {
+                pool.Return(engine);
+            }
+        }
+
+        public void Dispose() => (pool as IDisposable)?.Dispose();
+
+        private sealed class EnginePolicy(MLContext mlContext, ITransformer model, ModelInputMapper mapper)
+            : IPooledObjectPolicy<PredictionEngine<ModelInput, TOutput>>
+        {
+            private readonly Microsoft.ML.Data.SchemaDefinition inputDefinition = mapper.CreateSchemaDefinition();
+
+            public PredictionEngine<ModelInput, TOutput> Create() =>
+                mlContext.Model.CreatePredictionEngine<ModelInput, TOutput>(model, ignoreMissingColumns: true, inputSchemaDefinition: inputDefinition);
+
+            public bool Return(PredictionEngine<ModelInput, TOutput> obj) => true;
+        }
     }
 }

@@ -45,7 +45,13 @@ public sealed class PredictionEvaluator(ServingModelRegistry registry, string de
                 : PredictionResult.FeaturesToJson(features);
             return scored.Succeeded
                 ? new PredictionEvaluation(
-                    new PredictionResult(PredictionResult.Ok, scored.Prediction, request.Model, lease.Version, interpreted, null), features, ModelServed: true)
+                    new PredictionResult(PredictionResult.Ok, scored.Prediction, request.Model, lease.Version, interpreted, null)
+                    {
+                        Label = scored.Label,
+                        Probabilities = scored.Probabilities,
+                    },
+                    features,
+                    ModelServed: true)
                 : Failure(request.Model, lease.Version, interpreted, features, scored.Error!) with { ModelServed = true };
         }
     }

@@ -23,8 +23,10 @@ public sealed class KafkaTrainingAnnouncer(KafkaProducerManager producer, KafkaM
     {
         ArgumentNullException.ThrowIfNull(metadata);
         var report = metadata.Training;
+        // A classifier has no regression metrics: metrics is null and classification_metrics says how good it is.
         var evaluation = new ModelEvaluationReport(
-            metadata.Name, metadata.Version, report.DatasetId, report.TrainingOptions.Trainer.ToString(), report.Metrics, report.TrainRowCount, report.HoldoutRowCount);
+            metadata.Name, metadata.Version, report.DatasetId, report.TrainerName(), report.Task, report.Metrics, report.ClassificationMetrics,
+            report.TrainRowCount, report.HoldoutRowCount);
         var message = messages.Create(
             MessageType.ModelEvaluation, Source, evaluation, ContractJson.ModelEvaluation, new EnvelopeMetadata { DatasetId = report.DatasetId });
         return producer.SendAsync(config.Topics.ModelEvaluationTopic, message, metadata.Name, cancellationToken);

@@ -2,8 +2,13 @@ using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Training;
 
-/// <summary>One stored version of a model as listed: when, on what, and how well.</summary>
-public sealed record ModelVersionEntry(int Version, DateTimeOffset SavedAt, string DatasetId, string Trainer, RegressionMetricsSummary Metrics, bool IsCurrent);
+/// <summary>One stored version of a model as listed: when, on what, and how well (regression or classification metrics).</summary>
+public sealed record ModelVersionEntry(int Version, DateTimeOffset SavedAt, string DatasetId, string Trainer, RegressionMetricsSummary? Metrics, bool IsCurrent)
+{
+    public TrainingTask Task { get; init; } = TrainingTask.Regression;
+
+    public ClassificationMetricsSummary? ClassificationMetrics { get; init; }
+}
 
 /// <summary>One model name with its stored versions (ascending) and the current one, if any was promoted.</summary>
 public sealed record ModelCatalogEntry(string Name, int? CurrentVersion, IReadOnlyList<ModelVersionEntry> Versions);
@@ -28,7 +33,11 @@ public static class ModelCatalog
                 if (await store.GetMetadataAsync(name, version, cancellationToken).ConfigureAwait(false) is { } metadata)
                 {
                     versions.Add(new ModelVersionEntry(version, metadata.SavedAt, metadata.Training.DatasetId,
-                        metadata.Training.TrainingOptions.Trainer.ToString(), metadata.Training.Metrics, version == current?.Version));
+                        metadata.Training.TrainerName(), metadata.Training.Metrics, version == current?.Version)
+                    {
+                        Task = metadata.Training.Task,
+                        ClassificationMetrics = metadata.Training.ClassificationMetrics,
+                    });
                 }
             }
 

@@ -1,8 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Microsoft.ML.Trainers.FastTree;
-using Microsoft.ML.Trainers.LightGbm;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data;
 
@@ -12,35 +9,57 @@ namespace MlPipeline.Core.Training;
 public sealed record TrainedModel(ITransformer Model, DataViewSchema InputSchema, TrainingReport Report);
 
 /// <summary>
-/// Trains an ML.NET regression model on processed rows: seeded train/holdout split, one-hot
-/// encoding of categoricals, normalization where the trainer needs it (Sdca), the configured
-/// trainer, then R², RMSE and MAE on the holdout. CPU-bound and synchronous inside; callers on the
-/// host should use <see cref="TrainAsync"/>, which runs it off the caller's thread.
+/// Trains an ML.NET model on processed rows: seeded train/holdout split; the task decided from the label
+/// (<see cref="TaskInference"/>: regression, binary or multiclass); the trainer chosen by cross-validation on the
+/// training split (<see cref="ModelSelector"/>, trainer auto) or the configured one; one fit on the whole training
+/// split; then, once, the holdout: R², RMSE and MAE, or accuracy, macro F1, log-loss and AUC, and permutation feature
+/// importance. CPU-bound and synchronous inside; callers on the host should use <see cref="TrainAsync"/>, which runs
+/// it off the caller's thread.
 /// </summary>
 public sealed class ModelTrainer(ModelTrainingOptions options, TimeProvider timeProvider)
 {
-    private const string CategoricalEncodedColumn = "CategoricalEncoded";
-    private const string FeaturesColumn = "Features";
-
-    /// <summary>
-    /// Trains on a low-priority thread of its own (<see cref="LowPriorityThread"/>): serving and HTTP get the cores first;
-    /// cancellation stops ML.NET at its next check.
-    /// </summary>
+    /// <summary>The configured task, no progress report; cancellation stops ML.NET at its next check.</summary>
     public Task<TrainedModel> TrainAsync(
         string datasetId,
         DatasetSchema schema,
         DataProcessingOptions processing,
         IReadOnlyList<ProcessedRow> rows,
         CancellationToken cancellationToken) =>
+        TrainAsync(datasetId, schema, processing, rows, TrainingTask.Auto, null, cancellationToken);
+
+    /// <summary>
+    /// Trains on a low-priority thread of its own (<see cref="LowPriorityThread"/>): serving and HTTP get the cores first.
+    /// <paramref name="task"/> overrides <see cref="ModelTrainingOptions.Task"/> unless it is <see cref="TrainingTask.Auto"/>;
+    /// <paramref name="progress"/> hears model selection's steps.
+    /// </summary>
+    public Task<TrainedModel> TrainAsync(
+        string datasetId,
+        DatasetSchema schema,
+        DataProcessingOptions processing,
+        IReadOnlyList<ProcessedRow> rows,
+        TrainingTask task,
+        IProgress<SelectionProgress>? progress,
+        CancellationToken cancellationToken) =>
         cancellationToken.IsCancellationRequested
             ? Task.FromCanceled<TrainedModel>(cancellationToken)
-            : LowPriorityThread.Run(() => Train(datasetId, schema, processing, rows, cancellationToken), $"training-{datasetId}");
+            : LowPriorityThread.Run(() => Train(datasetId, schema, processing, rows, task, progress, cancellationToken), $"training-{datasetId}");
 
     public TrainedModel Train(
         string datasetId,
         DatasetSchema schema,
         DataProcessingOptions processing,
         IReadOnlyList<ProcessedRow> rows,
+        CancellationToken cancellationToken) =>
+        Train(datasetId, schema, processing, rows, TrainingTask.Auto, null, cancellationToken);
+
+    /// <inheritdoc cref="TrainAsync(string, DatasetSchema, DataProcessingOptions, IReadOnlyList{ProcessedRow}, TrainingTask, IProgress{SelectionProgress}?, CancellationToken)"/>
+    public TrainedModel Train(
+        string datasetId,
+        DatasetSchema schema,
+        DataProcessingOptions processing,
+        IReadOnlyList<ProcessedRow> rows,
+        TrainingTask task,
+        IProgress<SelectionProgress>? progress,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
@@ -57,22 +76,48 @@ public sealed class ModelTrainer(ModelTrainingOptions options, TimeProvider time
         }
 
         var startedAt = timeProvider.GetUtcNow();
-        var (train, holdout) = Split(rows);
-        var mapper = new ModelInputMapper(layout);
-        var mlContext = new MLContext(options.Seed);
+        var decision = new TaskInference(options).Decide(
+            schema.LabelColumn, rows, task != TrainingTask.Auto ? task : options.Task);
+        var (train, holdout) = Split(rows, options);
+        var classes = decision.Classes;
+        var mapper = new ModelInputMapper(layout, classes?.Count ?? 0);
+        var trainInputs = train.Select(r => mapper.Map(r, classes)).ToList();
+        var trainClasses = classes is null ? null : train.Select(classes.IndexOf).ToList();
 
+        var selectionStarted = timeProvider.GetTimestamp();
+        ModelSelectionReport? selection = null;
+        var candidate = TrainerCandidate.FromOptions(options);
+        if (options.Trainer == TrainerKind.Auto)
+        {
+            (candidate, selection) = new ModelSelector(options, timeProvider)
+                .Select(mapper, layout, decision.Task, trainInputs, trainClasses, progress, cancellationToken);
+        }
+
+        var selectionDuration = timeProvider.GetElapsedTime(selectionStarted);
+
+        var mlContext = new MLContext(options.Seed);
         var fitStarted = timeProvider.GetTimestamp();
-        var trainInputs = train.Select(r => mapper.Map(r.Numeric, r.Categorical, r.Label)).ToList();
         // MLContext's own cancellation is internal; a data source that checks the token on every row
         // read stops ML.NET at its next pass over the data instead.
         var trainView = mapper.ToDataView(mlContext, CheckingCancellation(trainInputs, cancellationToken));
-        var model = BuildPipeline(mlContext, layout).Fit(trainView);
+        var model = ModelPipelineFactory.Build(mlContext, layout, decision.Task, candidate, options.NumberOfThreads, options.Seed).Fit(trainView);
         cancellationToken.ThrowIfCancellationRequested();
         var fitDuration = timeProvider.GetElapsedTime(fitStarted);
 
         var evaluationStarted = timeProvider.GetTimestamp();
-        var holdoutView = mapper.ToDataView(mlContext, holdout.Select(r => mapper.Map(r.Numeric, r.Categorical, r.Label)).ToList());
-        var metrics = mlContext.Regression.Evaluate(model.Transform(holdoutView), ModelInputMapper.LabelColumn, ModelInputMapper.ScoreColumn);
+        var holdoutInputs = holdout.Select(r => mapper.Map(r, classes)).ToList();
+        var holdoutClasses = classes is null ? null : holdout.Select(classes.IndexOf).ToList();
+        var outputs = ModelOutputs.Read(model, mapper.ToDataView(mlContext, holdoutInputs), decision.Task, mapper.ClassCount);
+        var importanceRows = SampleForImportance(holdoutInputs.Count);
+        var importance = PermutationFeatureImportance.Compute(
+            model,
+            schema,
+            mapper,
+            decision.Task,
+            importanceRows.Select(i => holdoutInputs[i]).ToList(),
+            holdoutClasses is null ? null : importanceRows.Select(i => holdoutClasses[i]).ToList(),
+            options.Seed,
+            cancellationToken);
         var evaluationDuration = timeProvider.GetElapsedTime(evaluationStarted);
 
         var report = new TrainingReport
@@ -87,10 +132,34 @@ public sealed class ModelTrainer(ModelTrainingOptions options, TimeProvider time
             CategoricalStatistics = FeatureStatisticsCalculator.Categorical(train, layout, options.MaxTrackedCategories),
             TrainRowCount = train.Count,
             HoldoutRowCount = holdout.Count,
-            Metrics = new RegressionMetricsSummary(metrics.RSquared, metrics.RootMeanSquaredError, metrics.MeanAbsoluteError),
-            Timings = new TrainingTimings(startedAt, timeProvider.GetUtcNow(), fitDuration, evaluationDuration),
+            Task = decision.Task,
+            TaskReason = decision.Reason,
+            Classes = classes?.Names,
+            Metrics = decision.Task == TrainingTask.Regression
+                ? ModelMetrics.Regression(outputs.Values!, holdout.Select(r => r.Label).ToList())
+                : null,
+            ClassificationMetrics = decision.Task == TrainingTask.Regression
+                ? null
+                : ModelMetrics.Classification(outputs.Probabilities!, holdoutClasses!, mapper.ClassCount),
+            Trainer = candidate,
+            Selection = selection,
+            FeatureImportance = importance,
+            Timings = new TrainingTimings(startedAt, timeProvider.GetUtcNow(), fitDuration, evaluationDuration) { SelectionDuration = selectionDuration },
         };
         return new TrainedModel(model, trainView.Schema, report);
+    }
+
+    /// <summary>Holdout row indexes permutation importance scores: all, or a seeded sample of <see cref="ModelTrainingOptions.FeatureImportanceRows"/>.</summary>
+    private int[] SampleForImportance(int count)
+    {
+        var indexes = Enumerable.Range(0, count).ToArray();
+        if (count <= options.FeatureImportanceRows)
+        {
+            return indexes;
+        }
+
+        new Random(options.Seed).Shuffle(indexes);
+        return indexes[..options.FeatureImportanceRows];
     }
 
     private static IEnumerable<ModelInput> CheckingCancellation(List<ModelInput> rows, CancellationToken cancellationToken)
@@ -104,9 +173,9 @@ public sealed class ModelTrainer(ModelTrainingOptions options, TimeProvider time
 
     /// <summary>
     /// Orders rows by (dataset, row number) before a seeded shuffle, so the split depends only on
-    /// which rows exist, not on the order Kafka happened to deliver them.
+    /// which rows exist (never on their labels), not on the order Kafka happened to deliver them.
     /// </summary>
-    private (List<ProcessedRow> Train, List<ProcessedRow> Holdout) Split(IReadOnlyList<ProcessedRow> rows)
+    internal static (List<ProcessedRow> Train, List<ProcessedRow> Holdout) Split(IReadOnlyList<ProcessedRow> rows, ModelTrainingOptions options)
     {
         var ordered = rows
             .OrderBy(r => r.DatasetId, StringComparer.Ordinal)
@@ -116,78 +185,4 @@ public sealed class ModelTrainer(ModelTrainingOptions options, TimeProvider time
         var holdoutCount = Math.Clamp((int)Math.Round(ordered.Length * options.HoldoutFraction), 1, ordered.Length - 1);
         return (ordered[holdoutCount..].ToList(), ordered[..holdoutCount].ToList());
     }
-
-    private IEstimator<ITransformer> BuildPipeline(MLContext mlContext, FeatureLayout layout)
-    {
-        var featureInputs = new List<string>();
-        if (layout.Numeric.Count > 0)
-        {
-            featureInputs.Add(ModelInputMapper.NumericColumn);
-        }
-
-        IEstimator<ITransformer>? pipeline = null;
-        if (layout.Categorical.Count > 0)
-        {
-            // Bag over column-prefixed tokens is exactly one-hot per column, in one compact vector.
-            pipeline = mlContext.Transforms.Categorical.OneHotEncoding(
-                CategoricalEncodedColumn,
-                ModelInputMapper.CategoricalColumn,
-                Microsoft.ML.Transforms.OneHotEncodingEstimator.OutputKind.Bag);
-            featureInputs.Add(CategoricalEncodedColumn);
-        }
-
-        var concatenate = mlContext.Transforms.Concatenate(FeaturesColumn, [.. featureInputs]);
-        pipeline = pipeline is null ? concatenate : pipeline.Append(concatenate);
-        if (options.Trainer == TrainerKind.Sdca)
-        {
-            // Linear models converge badly on unscaled inputs (Age ~ 40 vs Date.year ~ 2023).
-            pipeline = pipeline.Append(mlContext.Transforms.NormalizeMeanVariance(FeaturesColumn));
-        }
-
-        return pipeline.Append(CreateTrainer(mlContext));
-    }
-
-    private IEstimator<ITransformer> CreateTrainer(MLContext mlContext) => options.Trainer switch
-    {
-        TrainerKind.FastTree => mlContext.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
-        {
-            LabelColumnName = ModelInputMapper.LabelColumn,
-            FeatureColumnName = FeaturesColumn,
-            NumberOfTrees = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
-            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
-            LearningRate = options.LearningRate,
-            NumberOfThreads = options.NumberOfThreads,
-            Seed = options.Seed,
-        }),
-        TrainerKind.FastForest => mlContext.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options
-        {
-            LabelColumnName = ModelInputMapper.LabelColumn,
-            FeatureColumnName = FeaturesColumn,
-            NumberOfTrees = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
-            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
-            NumberOfThreads = options.NumberOfThreads,
-            Seed = options.Seed,
-        }),
-        TrainerKind.LightGbm => mlContext.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
-        {
-            LabelColumnName = ModelInputMapper.LabelColumn,
-            FeatureColumnName = FeaturesColumn,
-            NumberOfIterations = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
-            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
-            LearningRate = options.LearningRate,
-            NumberOfThreads = options.NumberOfThreads,
-            Seed = options.Seed,
-        }),
-        TrainerKind.Sdca => mlContext.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options
-        {
-            LabelColumnName = ModelInputMapper.LabelColumn,
-            FeatureColumnName = FeaturesColumn,
-            MaximumNumberOfIterations = options.SdcaMaximumIterations,
-            NumberOfThreads = options.NumberOfThreads,
-        }),
-        _ => throw new InvalidOperationException($"Unknown trainer {options.Trainer}."),
-    };
 }

@@ -69,15 +69,24 @@ public sealed class PromotionPolicy(PromotionOptions options)
                 true, $"v{candidate.Version} promoted with warning: feature set differs from current v{current.Version}, metrics not compared", true);
         }
 
-        var candidateValue = MetricOf(candidate);
-        var currentValue = MetricOf(current);
-        var metricName = options.Metric.ToString();
+        if (candidate.Training.Task != current.Training.Task)
+        {
+            // A classifier's accuracy and a regressor's R² are not comparable; the newer task is what was asked for.
+            return new PromotionDecision(
+                true, $"v{candidate.Version} promoted with warning: task {candidate.Training.Task} differs from current v{current.Version}'s {current.Training.Task}, metrics not compared", false);
+        }
+
+        // Classification compares its primary metric, accuracy; promotion_metric chooses among the regression ones.
+        var classification = candidate.Training.Task != TrainingTask.Regression;
+        var candidateValue = classification ? candidate.Training.PrimaryMetric : MetricOf(candidate);
+        var currentValue = classification ? current.Training.PrimaryMetric : MetricOf(current);
+        var metricName = classification ? "Accuracy" : options.Metric.ToString();
         if (double.IsNaN(candidateValue))
         {
             return new PromotionDecision(false, $"v{candidate.Version} kept back: its {metricName} is not a number", false);
         }
 
-        var higherIsBetter = options.Metric == PromotionMetric.RSquared;
+        var higherIsBetter = classification || options.Metric == PromotionMetric.RSquared;
         var regression = higherIsBetter ? currentValue - candidateValue : candidateValue - currentValue;
         var comparison = $"{metricName} {candidateValue:G4} vs current v{current.Version} {currentValue:G4}, allowed regression {options.MaxRegression:G4}";
         return double.IsNaN(currentValue) || regression <= options.MaxRegression
@@ -87,6 +96,7 @@ public sealed class PromotionPolicy(PromotionOptions options)
 
     private double MetricOf(ModelMetadata metadata) => options.Metric switch
     {
+        _ when metadata.Training.Metrics is null => double.NaN,
         PromotionMetric.RSquared => metadata.Training.Metrics.RSquared,
         PromotionMetric.RootMeanSquaredError => metadata.Training.Metrics.RootMeanSquaredError,
         PromotionMetric.MeanAbsoluteError => metadata.Training.Metrics.MeanAbsoluteError,

@@ -53,7 +53,8 @@ public sealed class TrainingRunner(
                 }
             }
 
-            var trained = await trainer.TrainAsync(request.DatasetId ?? "all", schema, processingFor(schema), rows, cancellationToken).ConfigureAwait(false);
+            var trained = await trainer.TrainAsync(
+                request.DatasetId ?? "all", schema, processingFor(schema), rows, schema.Task ?? TrainingTask.Auto, null, cancellationToken).ConfigureAwait(false);
             var previous = await models.GetCurrentMetadataAsync(request.Model, cancellationToken).ConfigureAwait(false);
             var stored = await models.SaveNewVersionAsync(request.Model, trained, cancellationToken).ConfigureAwait(false);
             var decision = promotion.Decide(stored, previous);
@@ -70,8 +71,9 @@ public sealed class TrainingRunner(
             }
 
             logger.LogInformation(
-                "Model {Model} v{Version} trained on {Rows} rows: R² {RSquared:F4}; {Decision}",
-                request.Model, stored.Version, rows.Count, stored.Training.Metrics.RSquared, decision.Reason);
+                "Model {Model} v{Version} ({Task}, {Trainer}) trained on {Rows} rows: holdout {Metric} {Value:F4}; {Decision}",
+                request.Model, stored.Version, stored.Training.Task, stored.Training.TrainerName(), rows.Count,
+                stored.Training.Task == TrainingTask.Regression ? "R²" : "accuracy", stored.Training.PrimaryMetric, decision.Reason);
             return stored;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -116,5 +118,9 @@ public sealed class TrainingRunner(
         bool featureSetChanged = false,
         string? reason = null) =>
         new(kind, request.Model, stored?.Version, request.DatasetId, stored?.Training.Metrics, previous?.Version,
-            previous?.Training.Metrics, featureSetChanged, reason);
+            previous?.Training.Metrics, featureSetChanged, reason)
+        {
+            Task = stored?.Training.Task ?? TrainingTask.Regression,
+            ClassificationMetrics = stored?.Training.ClassificationMetrics,
+        };
 }

@@ -18,7 +18,7 @@ namespace MlPipeline.Host.Apis;
 /// </summary>
 internal static class IngestionApi
 {
-    public sealed record IngestRequest(string? FilePath, string? Model, string? Label);
+    public sealed record IngestRequest(string? FilePath, string? Model, string? Label, string? Task = null);
 
     public sealed record IngestAccepted(string Status, string MessageId, string Message, string DatasetId);
 
@@ -35,7 +35,7 @@ internal static class IngestionApi
             .WithSummary("Ingest a CSV inside the data folder: one RAW_DATA message per row or chunk, then a dataset-end marker.");
         ingest.MapPost("/upload", IngestUploadAsync)
             .WithTags("Ingestion")
-            .WithSummary("Ingest a CSV sent as the body (text/csv) or as a multipart/form-data file; model and label as query parameters.");
+            .WithSummary("Ingest a CSV sent as the body (text/csv) or as a multipart/form-data file; model, label and task (auto|regression|binary|multiclass) as query parameters.");
         progress.MapGet("/{datasetId}", GetProgressAsync)
             .WithTags("Ingestion")
             .WithSummary("Progress of an ingestion: rows read, published, processed, rejected, and its state.");
@@ -51,7 +51,8 @@ internal static class IngestionApi
             return problem;
         }
 
-        if (InvalidModel(request!.Model) is { } invalid)
+        var taskProblem = InvalidTask(request!.Task, out var task);
+        if ((InvalidModel(request.Model) ?? taskProblem) is { } invalid)
         {
             return invalid;
         }
@@ -65,13 +66,14 @@ internal static class IngestionApi
                 return ApiProblems.NotFound(resolved.Message!);
         }
 
-        return await SubmitAsync(httpRequest.HttpContext, resolved.FullPath!, request.Model, request.Label, null, ingestions, config, cancellationToken);
+        return await SubmitAsync(httpRequest.HttpContext, resolved.FullPath!, request.Model, request.Label, task, null, ingestions, config, cancellationToken);
     }
 
     internal static async Task<Results<Accepted<IngestAccepted>, ProblemHttpResult>> IngestUploadAsync(
-        HttpRequest request, string? model, string? label, UploadStore uploads, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+        HttpRequest request, string? model, string? label, string? task, UploadStore uploads, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
-        if (InvalidModel(model) is { } invalid)
+        var taskProblem = InvalidTask(task, out var requestedTask);
+        if ((InvalidModel(model) ?? taskProblem) is { } invalid)
         {
             return invalid;
         }
@@ -123,7 +125,7 @@ internal static class IngestionApi
         }
 
         await upload.CompleteAsync();
-        var submitted = await SubmitAsync(request.HttpContext, upload.Path, model, label, datasetId, ingestions, config, cancellationToken);
+        var submitted = await SubmitAsync(request.HttpContext, upload.Path, model, label, requestedTask, datasetId, ingestions, config, cancellationToken);
         if (submitted.Result is Accepted<IngestAccepted>)
         {
             upload.Keep();
@@ -156,11 +158,11 @@ internal static class IngestionApi
     }
 
     private static async Task<Results<Accepted<IngestAccepted>, ProblemHttpResult>> SubmitAsync(
-        HttpContext context, string path, string? model, string? label, string? datasetId, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
+        HttpContext context, string path, string? model, string? label, TrainingTask? task, string? datasetId, IngestionService ingestions, PipelineConfig config, CancellationToken cancellationToken)
     {
         var modelName = string.IsNullOrWhiteSpace(model) ? config.Training.ModelName : model;
         var labelColumn = string.IsNullOrWhiteSpace(label) ? config.Data.LabelColumn : label;
-        var job = await ingestions.SubmitAsync(path, modelName, labelColumn, datasetId, cancellationToken);
+        var job = await ingestions.SubmitAsync(path, modelName, labelColumn, datasetId, task, cancellationToken);
         if (job is null)
         {
             return QueueFull(context, config);
@@ -265,6 +267,24 @@ internal static class IngestionApi
 
     private static bool IsMultipart(MediaTypeHeaderValue contentType) =>
         contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>?task= (or the body's task): auto | regression | binary | multiclass; absent or auto leaves training.task in charge.</summary>
+    private static ProblemHttpResult? InvalidTask(string? text, out TrainingTask? task)
+    {
+        task = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!TaskInference.TryParseTask(text, out var parsed))
+        {
+            return ApiProblems.BadRequest($"task '{text}' is not one of auto, regression, binary, multiclass");
+        }
+
+        task = parsed == TrainingTask.Auto ? null : parsed;
+        return null;
+    }
 
     private static ProblemHttpResult? InvalidModel(string? model) =>
         model is null || ModelStore.IsValidName(model)

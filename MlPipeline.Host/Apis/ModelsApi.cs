@@ -13,7 +13,9 @@ namespace MlPipeline.Host.Apis;
 /// </summary>
 internal static class ModelsApi
 {
-    public sealed record ModelVersionSummary(int Version, DateTimeOffset SavedAt, string DatasetId, string Trainer, RegressionMetricsSummary Metrics);
+    public sealed record ModelVersionSummary(
+        int Version, DateTimeOffset SavedAt, string DatasetId, string Trainer, RegressionMetricsSummary? Metrics,
+        TrainingTask Task, ClassificationMetricsSummary? ClassificationMetrics);
 
     public sealed record ModelSummary(string Name, int? CurrentVersion, RegressionMetricsSummary? CurrentMetrics, IReadOnlyList<int> Versions);
 
@@ -68,7 +70,7 @@ internal static class ModelsApi
             if (await store.GetMetadataAsync(name, version, cancellationToken) is { } metadata)
             {
                 versions.Add(new ModelVersionSummary(version, metadata.SavedAt, metadata.Training.DatasetId,
-                    metadata.Training.TrainingOptions.Trainer.ToString(), metadata.Training.Metrics));
+                    metadata.Training.TrainerName(), metadata.Training.Metrics, metadata.Training.Task, metadata.Training.ClassificationMetrics));
             }
         }
 

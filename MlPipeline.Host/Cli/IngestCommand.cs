@@ -97,8 +97,11 @@ internal static class IngestCommand
                 return ExitCodes.Failure;
             }
 
-            await context.Console.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"trained model '{trainingEvent.Model}' version {trainingEvent.Version}: R² {trainingEvent.Metrics?.RSquared:0.####} ({trainingEvent.Reason})"));
+            var quality = trainingEvent.ClassificationMetrics is { } classification
+                ? string.Create(CultureInfo.InvariantCulture, $"accuracy {classification.Accuracy:0.####}")
+                : string.Create(CultureInfo.InvariantCulture, $"R² {trainingEvent.Metrics?.RSquared:0.####}");
+            await context.Console.Output.WriteLineAsync(
+                $"trained model '{trainingEvent.Model}' version {trainingEvent.Version}: {quality} ({trainingEvent.Reason})");
             return ExitCodes.Success;
         }, cancellationToken));
         return command;

@@ -81,9 +81,14 @@ internal static class ModelsCommands
                 await output.WriteLineAsync("  VERSION  CURRENT  SAVED AT (UTC)       DATASET                               R²        RMSE        MAE");
                 foreach (var version in model.Versions)
                 {
-                    var metrics = version.Metrics;
+                    // A classifier has no R²: its line shows accuracy, macro F1 and log-loss under the same columns, labelled.
+                    var quality = version.Metrics is { } metrics
+                        ? string.Create(CultureInfo.InvariantCulture, $"{metrics.RSquared,8:0.####}  {metrics.RootMeanSquaredError,10:0.####}  {metrics.MeanAbsoluteError,9:0.####}")
+                        : version.ClassificationMetrics is { } classification
+                            ? string.Create(CultureInfo.InvariantCulture, $"accuracy {classification.Accuracy:0.####}  macro F1 {classification.MacroF1:0.####}  log-loss {classification.LogLoss:0.####}")
+                            : "(no metrics)";
                     await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"  {version.Version,7}  {(version.IsCurrent ? "*" : ""),7}  {version.SavedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {version.DatasetId,-36}  {metrics.RSquared,8:0.####}  {metrics.RootMeanSquaredError,10:0.####}  {metrics.MeanAbsoluteError,9:0.####}"));
+                        $"  {version.Version,7}  {(version.IsCurrent ? "*" : ""),7}  {version.SavedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {version.DatasetId,-36}  {quality}"));
                 }
             }
 

@@ -87,7 +87,7 @@ public sealed class HostProcessTests
             "producer:\n  linger_ms: 1\nerror_handling:\n  retry_delay_seconds: 0\n" +
             $"data:\n  data_dir: \"{data}\"\n  chunk_size: 25\n  ingest_sample_on_first_start: false\n" +
             $"training:\n  data_dir: \"{Path.Combine(directory.Path, "training")}\"\n  models_dir: \"{Path.Combine(directory.Path, "models")}\"\n" +
-            "  number_of_trees: 5\n  number_of_leaves: 4\n  minimum_example_count_per_leaf: 5\n  threads: 1\n");
+            "  trainer: fasttree\n  number_of_trees: 5\n  number_of_leaves: 4\n  minimum_example_count_per_leaf: 5\n  threads: 1\n");
         var trainingStore = new TrainingDataStoreOptions { Directory = Path.Combine(directory.Path, "training") };
 
         string datasetId;

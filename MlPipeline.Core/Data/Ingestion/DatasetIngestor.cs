@@ -30,7 +30,7 @@ public sealed class DatasetIngestor(CsvRowStream csv, DataSectionOptionsView opt
         var processing = options.ProcessingFor(job.Label);
         var schema = await new SchemaInference(processing)
             .InferAsync(csv.ReadFileAsync(job.FilePath, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
+            .ConfigureAwait(false) with { Task = job.Task };
 
         var resumeAfter = job.RowsPublished;
         job = job with { State = IngestionState.Publishing, Error = null };

@@ -30,6 +30,9 @@ public sealed record IngestionJob
 
     public required string Label { get; init; }
 
+    /// <summary>The task asked for (<c>?task=</c>), or null for <c>training.task</c>.</summary>
+    public Training.TrainingTask? Task { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>The message id of the dataset-start marker, returned by the API as the original's <c>message_id</c>.</summary>

@@ -23,7 +23,12 @@ public sealed class IngestionService(IngestionJobStore jobs, TimeProvider timePr
     public string NewDatasetId() => "ds-" + Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString("N");
 
     /// <summary>Records and queues an ingestion of <paramref name="realPath"/>; returns null when the queue is full.</summary>
-    public async Task<IngestionJob?> SubmitAsync(string realPath, string model, string label, string? datasetId, CancellationToken cancellationToken)
+    public Task<IngestionJob?> SubmitAsync(string realPath, string model, string label, string? datasetId, CancellationToken cancellationToken) =>
+        SubmitAsync(realPath, model, label, datasetId, task: null, cancellationToken);
+
+    /// <param name="task">The task its training must learn, overriding <c>training.task</c>; null for the configured one.</param>
+    public async Task<IngestionJob?> SubmitAsync(
+        string realPath, string model, string label, string? datasetId, Training.TrainingTask? task, CancellationToken cancellationToken)
     {
         var job = new IngestionJob
         {
@@ -31,6 +36,7 @@ public sealed class IngestionService(IngestionJobStore jobs, TimeProvider timePr
             FilePath = realPath,
             Model = model,
             Label = label,
+            Task = task,
             CreatedAt = timeProvider.GetUtcNow(),
             StartMessageId = Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString(),
         };

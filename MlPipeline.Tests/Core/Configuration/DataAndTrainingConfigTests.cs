@@ -12,7 +12,7 @@ public sealed class DataAndTrainingConfigTests
     [TestCase("data:\n  missing_numeric: guess", "data.missing_numeric = 'guess' is not one of reject, fill_default, fill_mean")]
     [TestCase("data:\n  uploads_dir: ../up", "data.uploads_dir = '../up' must be a relative path inside data.data_dir")]
     [TestCase("data:\n  feature_columns: \"Age, Total Amount\"", "data.feature_columns = 'Age, Total Amount' contains the label column 'Total Amount'; the label can never be a feature")]
-    [TestCase("training:\n  trainer: xgboost", "training.trainer = 'xgboost' is not one of fasttree, lightgbm, sdca, fastforest")]
+    [TestCase("training:\n  trainer: xgboost", "training.trainer = 'xgboost' is not one of fasttree, lightgbm, sdca, fastforest, auto")]
     [TestCase("training:\n  holdout_fraction: 0.9", "training.holdout_fraction = '0.9' must be between 0.05 and 0.5")]
     [TestCase("training:\n  model_name: ../x", "training.model_name = '../x' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.'")]
     [TestCase("training:\n  promotion_metric: accuracy", "training.promotion_metric = 'accuracy' is not one of r_squared, rmse, mae")]

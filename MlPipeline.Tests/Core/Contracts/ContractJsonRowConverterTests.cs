@@ -49,6 +49,7 @@ public sealed class ContractJsonRowConverterTests
                 new Dictionary<string, string> { ["Product Category"] = "Beauty" }, 150),
             new ProcessedRow("ds-1", 4, new Dictionary<string, double> { ["Age"] = double.NaN, ["inf"] = double.PositiveInfinity }, new Dictionary<string, string>(), -1e-300),
             new ProcessedRow(null!, 5, null!, null!, double.NegativeInfinity),
+            new ProcessedRow("ds-1", 6, new Dictionary<string, double> { ["Age"] = 20 }, new Dictionary<string, string>(), 0, "yes — \"churned\""),
         ],
         [new RowRejection(2, "column 'Age' value 'abc' is not a number")]);
         yield return new ProcessedDataPayload(DatasetMessageKinds.DatasetEnd, "ds-1", "sales", Schema, RowCount: 4);
@@ -126,7 +127,7 @@ public sealed class ContractJsonRowConverterTests
             Canonical(JsonSerializer.Deserialize(json, ContractJson.RawData)),
             Is.EqualTo(Canonical(JsonSerializer.Deserialize<RawDataPayload>(json, Reference))));
 
-    [TestCase("{" + Head + ",\"rows\":[{\"dataset_id\":\"ds\",\"row_number\":1,\"numeric\":{\"a\":1.5,\"n\":\"NaN\",\"i\":\"-Infinity\"},\"categorical\":{\"c\":\"x\"},\"label\":\"Infinity\"},{\"label\":2,\"categorical\":{},\"numeric\":{\"n\":-0.0,\"a\":1e300},\"row_number\":2,\"dataset_id\":\"other\",\"x\":{}}],\"rejected\":[{\"row_number\":3,\"reason\":\"r\"}]}")]
+    [TestCase("{" + Head + ",\"rows\":[{\"dataset_id\":\"ds\",\"row_number\":1,\"numeric\":{\"a\":1.5,\"n\":\"NaN\",\"i\":\"-Infinity\"},\"categorical\":{\"c\":\"x\"},\"label\":\"Infinity\"},{\"label\":2,\"categorical\":{},\"numeric\":{\"n\":-0.0,\"a\":1e300},\"row_number\":2,\"dataset_id\":\"other\",\"x\":{}},{\"label\":0,\"label_text\":\"no\",\"row_number\":3}],\"rejected\":[{\"row_number\":3,\"reason\":\"r\"}]}")]
     [TestCase("{" + Head + ",\"rows\":[{\"dataset_id\":null,\"numeric\":null,\"categorical\":null},null],\"rejected\":null}")]
     public void ProcessedData_ReadFromAnyLayout_EqualsTheReflectionReader(string json) =>
         Assert.That(

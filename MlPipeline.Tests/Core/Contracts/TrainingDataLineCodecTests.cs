@@ -40,6 +40,7 @@ public sealed class TrainingDataLineCodecTests : IDisposable
                 1.0 / 3),
             new(DatasetId, 2, new Dictionary<string, double>(), new Dictionary<string, string>(), -5),
             new(DatasetId, 3, null!, null!, 123456789.125),
+            new(DatasetId, 4, new Dictionary<string, double> { ["x"] = 1 }, new Dictionary<string, string>(), 0, "yes <\"text\"> label"),
             new(DatasetId, long.MaxValue - 1, new Dictionary<string, double> { ["x"] = -1234.5678 }, new Dictionary<string, string> { ["c"] = "" }, 0),
         ];
         RowRejection[] rejections = [new(7, "Price per Unit: 'abc' is not a number <\"bad\">"), new(8, "")];

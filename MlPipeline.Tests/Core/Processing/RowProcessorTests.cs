@@ -64,7 +64,6 @@ public sealed class RowProcessorTests
     [TestCase("Date", "not-a-date", "column 'Date' value 'not-a-date' is not a date")]
     [TestCase("Date", "", "column 'Date' is missing")]
     [TestCase("Total Amount", "", "label 'Total Amount' is missing")]
-    [TestCase("Total Amount", "lots", "label 'Total Amount' value 'lots' is not a number")]
     public void BadValue_IsRejectedWithItsReason(string column, string value, string reason)
     {
         var row = ARow();
@@ -77,6 +76,29 @@ public sealed class RowProcessorTests
             Assert.That(result.IsAccepted, Is.False);
             Assert.That(result.RejectionReason, Is.EqualTo(reason));
         }
+    }
+
+    [TestCase(" yes ", "yes")]
+    [TestCase("true", "true")]
+    public void TextLabel_IsKeptAsTheClassTextForClassification(string value, string expected)
+    {
+        var row = ARow();
+        row["Total Amount"] = value;
+
+        var result = Process(row);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.IsAccepted, Is.True, result.RejectionReason);
+            Assert.That(result.Row!.LabelText, Is.EqualTo(expected));
+            Assert.That(result.Row.Label, Is.Zero);
+        }
+    }
+
+    [Test]
+    public void NumericLabel_HasNoLabelText()
+    {
+        Assert.That(Process(ARow()).Row!.LabelText, Is.Null);
     }
 
     [Test]

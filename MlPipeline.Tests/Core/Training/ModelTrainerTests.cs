@@ -8,7 +8,7 @@ namespace MlPipeline.Tests.Core.Training;
 [Parallelizable(ParallelScope.All)]
 public sealed class ModelTrainerTests
 {
-    private static readonly ModelTrainingOptions FastOptions = new() { NumberOfTrees = 40, NumberOfThreads = 1 };
+    private static readonly ModelTrainingOptions FastOptions = new() { Trainer = TrainerKind.FastTree, NumberOfTrees = 40, NumberOfThreads = 1 };
 
     private static TrainedModel Train(IReadOnlyList<ProcessedRow> rows, DatasetSchema schema, ModelTrainingOptions? options = null) =>
         new ModelTrainer(options ?? FastOptions, TimeProvider.System)
@@ -21,8 +21,8 @@ public sealed class ModelTrainerTests
 
         var report = Train(data.Rows, SyntheticRegressionData.Schema).Report;
 
-        TestContext.Out.WriteLine($"R² {report.Metrics.RSquared:F4} of theoretical {data.TheoreticalMaxRSquared:F4}");
-        Assert.That(report.Metrics.RSquared, Is.GreaterThan(0.8 * data.TheoreticalMaxRSquared));
+        TestContext.Out.WriteLine($"R² {report.Metrics!.RSquared:F4} of theoretical {data.TheoreticalMaxRSquared:F4}");
+        Assert.That(report.Metrics!.RSquared, Is.GreaterThan(0.8 * data.TheoreticalMaxRSquared));
     }
 
     [TestCase(TrainerKind.FastTree)]
@@ -34,11 +34,11 @@ public sealed class ModelTrainerTests
         var data = SyntheticRegressionData.Generate(400);
 
         var report = Train(data.Rows, SyntheticRegressionData.Schema, FastOptions with { Trainer = kind }).Report;
-        TestContext.Out.WriteLine($"{kind}: R² {report.Metrics.RSquared:F4}");
+        TestContext.Out.WriteLine($"{kind}: R² {report.Metrics!.RSquared:F4}");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(report.Metrics.RSquared, Is.GreaterThan(0.6));
+            Assert.That(report.Metrics!.RSquared, Is.GreaterThan(0.6));
             Assert.That(report.Metrics.RootMeanSquaredError, Is.Positive);
             Assert.That(report.Metrics.MeanAbsoluteError, Is.Positive);
         }
@@ -91,8 +91,8 @@ public sealed class ModelTrainerTests
 
         var report = Train(shuffled, SyntheticRegressionData.Schema).Report;
 
-        TestContext.Out.WriteLine($"shuffled R² {report.Metrics.RSquared:F4}");
-        Assert.That(report.Metrics.RSquared, Is.LessThan(0.1));
+        TestContext.Out.WriteLine($"shuffled R² {report.Metrics!.RSquared:F4}");
+        Assert.That(report.Metrics!.RSquared, Is.LessThan(0.1));
     }
 
     [Test]

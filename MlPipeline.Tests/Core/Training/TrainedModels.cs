@@ -6,7 +6,7 @@ namespace MlPipeline.Tests.Core.Training;
 /// <summary>Small, fast models for store and scorer tests.</summary>
 internal static class TrainedModels
 {
-    public static readonly ModelTrainingOptions FastOptions = new() { NumberOfTrees = 20, NumberOfThreads = 1 };
+    public static readonly ModelTrainingOptions FastOptions = new() { Trainer = TrainerKind.FastTree, NumberOfTrees = 20, NumberOfThreads = 1 };
 
     public static TrainedModel TrainSynthetic(SyntheticRegressionData data, ModelTrainingOptions? options = null, DatasetSchema? schema = null) =>
         new ModelTrainer(options ?? FastOptions, TimeProvider.System).Train(

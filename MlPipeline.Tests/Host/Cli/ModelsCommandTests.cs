@@ -50,7 +50,7 @@ public sealed class ModelsCommandTests
         var outcome = await cli.RunAsync("models", "list", "--json");
 
         var model = JsonDocument.Parse(outcome.Output).RootElement.GetProperty("models")[0];
-        var expectedRSquared = trained.Second.Report.Metrics.RSquared;
+        var expectedRSquared = trained.Second.Report.Metrics!.RSquared;
         using (Assert.EnterMultipleScope())
         {
             Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Success), outcome.ToString());

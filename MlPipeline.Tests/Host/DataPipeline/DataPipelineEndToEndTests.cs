@@ -36,6 +36,10 @@ public sealed class DataPipelineEndToEndTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(rSquared, Is.GreaterThan(0.8), "Total Amount = Quantity × Price per Unit is learnable");
+            // Served with the version: permutation importance on the holdout, most important first; the label is a
+            // product of these two columns, so one of them leads.
+            Assert.That(metadata.GetProperty("training").GetProperty("feature_importance")[0].GetProperty("feature").GetString(),
+                Is.AnyOf("Quantity", "Price per Unit"));
             Assert.That(metadata.GetProperty("training").GetProperty("dataset_id").GetString(), Is.EqualTo(datasetId));
             Assert.That(File.Exists(Path.Combine(host.DataDirectory, "models", "sales", "1", "model.zip")), Is.True);
             Assert.That(File.Exists(Path.Combine(host.DataDirectory, "models", "sales", "1", "metadata.json")), Is.True);

@@ -13,7 +13,7 @@ namespace MlPipeline.Tests.Host.DataPipeline;
 /// </summary>
 internal static class DataPipelineTestHost
 {
-    public const string FastTraining = "  number_of_trees: 20\n  number_of_leaves: 8\n  minimum_example_count_per_leaf: 5\n  threads: 1\n";
+    public const string FastTraining = "  trainer: fasttree\n  number_of_trees: 20\n  number_of_leaves: 8\n  minimum_example_count_per_leaf: 5\n  threads: 1\n";
 
     public static string Yaml(string dataDirectory, string extraData = "", string extraTraining = "") =>
         $"data:\n  data_dir: \"{dataDirectory}\"\n  ingest_sample_on_first_start: false\n{extraData}" +
