@@ -1,3 +1,4 @@
+using MlPipeline.Core.Data;
 using MlPipeline.Core.Training;
 
 namespace MlPipeline.Core.Configuration;

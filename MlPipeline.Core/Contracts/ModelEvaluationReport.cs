@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MlPipeline.Core.Data;
 
 namespace MlPipeline.Core.Contracts;
 

@@ -36,7 +36,7 @@ public sealed record DatasetSchema(
     /// The task the ingestion asked for (<c>?task=</c>), overriding <c>training.task</c>; null when none was asked.
     /// It travels with the schema, so the training of this dataset sees it however the rows got there.
     /// </summary>
-    public Training.TrainingTask? Task { get; init; }
+    public TrainingTask? Task { get; init; }
 
     /// <summary>The suffixes of the numeric features a date column becomes, in order.</summary>
     public static readonly IReadOnlyList<string> DatePartSuffixes = ["year", "month", "day", "day_of_week"];

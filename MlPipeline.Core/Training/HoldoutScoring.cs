@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlPipeline.Core.Data;
 using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Training;

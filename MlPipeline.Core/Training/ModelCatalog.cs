@@ -1,3 +1,4 @@
+using MlPipeline.Core.Data;
 using MlPipeline.Core.Contracts;
 
 namespace MlPipeline.Core.Training;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using MlPipeline.Core.Data;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Data.Ingestion;

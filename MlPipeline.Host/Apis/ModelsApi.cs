@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using MlPipeline.Core.Data;
 using MlPipeline.Core.Configuration;
 using MlPipeline.Core.Contracts;
 using MlPipeline.Core.Training;

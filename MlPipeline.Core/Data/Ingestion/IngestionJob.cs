@@ -31,7 +31,7 @@ public sealed record IngestionJob
     public required string Label { get; init; }
 
     /// <summary>The task asked for (<c>?task=</c>), or null for <c>training.task</c>.</summary>
-    public Training.TrainingTask? Task { get; init; }
+    public TrainingTask? Task { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 

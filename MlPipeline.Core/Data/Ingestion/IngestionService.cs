@@ -28,7 +28,7 @@ public sealed class IngestionService(IngestionJobStore jobs, TimeProvider timePr
 
     /// <param name="task">The task its training must learn, overriding <c>training.task</c>; null for the configured one.</param>
     public async Task<IngestionJob?> SubmitAsync(
-        string realPath, string model, string label, string? datasetId, Training.TrainingTask? task, CancellationToken cancellationToken)
+        string realPath, string model, string label, string? datasetId, TrainingTask? task, CancellationToken cancellationToken)
     {
         var job = new IngestionJob
         {

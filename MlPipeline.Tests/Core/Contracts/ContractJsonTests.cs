@@ -46,7 +46,7 @@ public sealed class ContractJsonTests
         ["topics.model_training_topic"] = ContractCase.Of(MessageType.ModelTraining, ContractJson.ModelTraining, new ModelTrainingEvent(
             ModelTrainingEventKind.Promoted, "sales", 3, "ds-1", Metrics, 2, Metrics with { RSquared = 0.5 }, true, "better R²")),
         ["topics.model_evaluation_topic"] = ContractCase.Of(MessageType.ModelEvaluation, ContractJson.ModelEvaluation, new ModelEvaluationReport(
-            "sales", 3, null, "FastTree", Metrics, 800, 200)),
+            "sales", 3, null, "FastTree", TrainingTask.Regression, Metrics, null, 800, 200)),
         ["topics.prediction_requests_topic"] = ContractCase.Of(MessageType.PredictionRequest, ContractJson.PredictionRequest, new PredictionRequestPayload(
             new JsonArray(100, "Beauty", null), JsonValue.Create("sales"))),
         ["topics.prediction_results_topic"] = ContractCase.Of(MessageType.PredictionResult, ContractJson.PredictionResult, new PredictionResult(

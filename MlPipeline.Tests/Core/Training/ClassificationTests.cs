@@ -1,4 +1,5 @@
 using MlPipeline.Core.Data;
+using MlPipeline.Core.Serving;
 using MlPipeline.Core.Training;
 using MlPipeline.Tests.Infrastructure;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MlPipeline.Core.Data;
+using MlPipeline.Core.Processing;
 using MlPipeline.Core.Training;
 
 namespace MlPipeline.Tests.Core.Training;

@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
 
-namespace MlPipeline.Core.Contracts;
+namespace MlPipeline.Core.Data;
 
-/// <summary>What the model predicts. <see cref="Auto"/> infers it from the label column (<c>Training.TaskInference</c>).</summary>
+/// <summary>What a model trained on a dataset predicts (part of the dataset schema, so Data owns it). <see cref="Auto"/> infers it from the label column (<c>Training.TaskInference</c>).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TrainingTask>))]
 public enum TrainingTask
 {
