@@ -98,6 +98,9 @@ public sealed class PipelineHostRunner : IAsyncDisposable
             sections.Add($"data:\n  data_dir: \"{System.IO.Path.Combine(directory, "data")}\"\n  ingest_sample_on_first_start: false\n");
         if (!yaml.Contains("training:", StringComparison.Ordinal))
             sections.Add($"training:\n  data_dir: \"{System.IO.Path.Combine(directory, "training")}\"\n  models_dir: \"{System.IO.Path.Combine(directory, "models")}\"\n  trainer: fasttree\n  number_of_trees: 20\n");
+        // Tests that send hundreds of calls prove other things than the rate limiter (RateLimitTests set their own).
+        if (!yaml.Contains("rate_limits:", StringComparison.Ordinal))
+            sections.Add("rate_limits:\n  enabled: false\n");
         if (!yaml.Contains("error_handling:", StringComparison.Ordinal))
             sections.Add("error_handling:\n  retry_delay_seconds: 0\n");
         return string.Join("\n", sections);

@@ -81,7 +81,7 @@ public sealed class ApiKeyAuthenticationTests
     [TestCase("predict"), TestCase("batch"), TestCase("status"), TestCase("models"), TestCase("metrics")]
     public async Task PredictKey_PredictOrReadCall_IsServed(string call) =>
         Assert.That(async () => (await SendAsync(call, PredictKey, useBearer: true)).StatusCode,
-            Is.AnyOf(HttpStatusCode.OK, HttpStatusCode.Accepted).After(20_000, 200));
+            Is.AnyOf(ServedStatuses(call)).After(20_000, 200));
 
     [TestCase("ingest"), TestCase("upload"), TestCase("train")]
     public async Task PredictKey_AdminCall_Answers403NamingTheRoleNeeded(string call)
@@ -100,7 +100,16 @@ public sealed class ApiKeyAuthenticationTests
     [TestCase("predict"), TestCase("ingest"), TestCase("upload"), TestCase("train"), TestCase("status")]
     public async Task AdminKey_AnyCall_IsServed(string call) =>
         Assert.That(async () => (await SendAsync(call, AdminKey)).StatusCode,
-            Is.AnyOf(HttpStatusCode.OK, HttpStatusCode.Accepted).After(20_000, 200));
+            Is.AnyOf(ServedStatuses(call)).After(20_000, 200));
+
+    /// <summary>
+    /// What the endpoint itself answers once authentication and authorization let the call through. This host has no
+    /// model, so the prediction door answers 404 (Unknown model) — never 401/403, which are the handler's.
+    /// </summary>
+    private static object[] ServedStatuses(string call) =>
+        call is "predict" or "batch"
+            ? [HttpStatusCode.OK, HttpStatusCode.Accepted, HttpStatusCode.NotFound]
+            : [HttpStatusCode.OK, HttpStatusCode.Accepted];
 
     [Test]
     public async Task EnvironmentKeys_AuthenticateWithTheirRoles()
