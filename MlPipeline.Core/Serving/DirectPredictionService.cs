@@ -62,6 +62,13 @@ public sealed class DirectPredictionService(
     public async ValueTask<PredictionRefusal?> CheckAsync(PredictionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // A name no model can have is the caller's mistake (400), not an unknown model; the store would refuse to look.
+        if (!ResourceNames.IsValidModelName(request.Model))
+        {
+            return new PredictionRefusal(
+                PredictionRefusalKind.InvalidInput, PredictionRequest.ModelField, $"'{request.Model}' is not a valid model name: {ResourceNames.Rule}");
+        }
+
         if (registry.TryLease(request.Model, out var lease))
         {
             using (lease)

@@ -154,6 +154,7 @@ public sealed class PredictionsApiTests
     }
 
     [TestCase("""{"model": "absent", "features": [1, 2, "A", "2023-01-01"]}""", 404, "model", "no version of model 'absent' has been promoted yet")]
+    [TestCase("""{"model": "f,uzz", "features": [1, 2, "A", "2023-01-01"]}""", 400, "model", "'f,uzz' is not a valid model name: letters, digits, '.', '_' or '-', not starting with '.', at most 100 characters")]
     [TestCase("""{"features": [1, 2, "A"]}""", 400, "features", "expected 4 values in order (x1, x2, category, when), got 3")]
     [TestCase("""{"features": {"x1": 1, "x2": 2, "category": "A", "when": "2023-01-01", "y": 3}}""", 400, "features.y", "unknown feature 'y'")]
     [TestCase("""{"features": {"x1": 1, "category": "A", "when": "2023-01-01"}}""", 400, "features.x2", "column 'x2' is missing")]
